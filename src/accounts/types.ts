@@ -1,0 +1,94 @@
+import type { Context } from '../context.js';
+import { ConflictError, InvalidCredentialsError, RateLimitedError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { builder } from '../graphql/builder.js';
+import { isUuid } from '../validation.js';
+import { login, logout, register, type Session } from './accounts.js';
+
+export const PlayerRef = builder.drizzleObject('players', {
+  name: 'Player',
+  // Only what every field needs; password_hash is never selected here.
+  select: { columns: { id: true } },
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    username: t.exposeString('username'),
+    email: t.string({
+      nullable: true,
+      description: "Visible to the player themself only; null for everyone else.",
+      select: { columns: { email: true } },
+      resolve: async (player, _args, ctx) => ((await ctx.viewerId().catch(() => null)) === player.id ? player.email : null),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastLogin: t.expose('lastLogin', { type: 'DateTime', nullable: true }),
+    characters: t.relation('characters', { query: { orderBy: { createdAt: 'asc', id: 'asc' } } }),
+  }),
+});
+
+const AuthPayload = builder.objectRef<Session>('AuthPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`. Valid for an hour after last use.' }),
+    player: t.drizzleField({
+      type: 'players',
+      resolve: async (query, session, _args, ctx) =>
+        (await ctx.db.query.players.findFirst(query({ where: { id: session.playerId } })))!,
+    }),
+  }),
+});
+
+function signedIn(ctx: Context, session: Session): Session {
+  ctx.signedIn(session.playerId);
+  return session;
+}
+
+const RegisterInput = builder.inputType('RegisterInput', {
+  fields: (t) => ({
+    username: t.string({ description: '3 to 50 letters, digits or underscores.' }),
+    email: t.string(),
+    password: t.string({ description: 'At least 8 characters.' }),
+  }),
+});
+
+const LoginInput = builder.inputType('LoginInput', {
+  fields: (t) => ({
+    login: t.string({ description: 'Username or email.' }),
+    password: t.string(),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.drizzleField({
+    type: 'players',
+    nullable: true,
+    description: 'The signed-in player, or null.',
+    resolve: async (query, _root, _args, ctx) => {
+      const id = await ctx.viewerId();
+      return id ? ctx.db.query.players.findFirst(query({ where: { id } })) : null;
+    },
+  }),
+  player: t.drizzleField({
+    type: 'players',
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (query, _root, { id }, ctx) =>
+      isUuid(String(id)) ? ctx.db.query.players.findFirst(query({ where: { id: String(id) } })) : null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  register: t.field({
+    type: AuthPayload,
+    description: 'Creates an account and signs it in.',
+    args: { input: t.arg({ type: RegisterInput }) },
+    errors: { types: [ValidationError, ConflictError, ServiceUnavailableError] },
+    resolve: async (_root, { input }, ctx) => signedIn(ctx, await register(ctx.db, ctx.redis, input)),
+  }),
+  login: t.field({
+    type: AuthPayload,
+    args: { input: t.arg({ type: LoginInput }) },
+    errors: { types: [InvalidCredentialsError, RateLimitedError, ServiceUnavailableError] },
+    resolve: async (_root, { input }, ctx) => signedIn(ctx, await login(ctx.db, ctx.redis, input, ctx.clientAddress)),
+  }),
+  logout: t.boolean({
+    description: 'Ends the current session. False when there was none.',
+    resolve: (_root, _args, ctx) => (ctx.sessionToken ? logout(ctx.redis, ctx.sessionToken) : false),
+  }),
+}));

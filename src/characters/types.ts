@@ -1,0 +1,92 @@
+import { ConflictError } from '../errors.js';
+import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { builder } from '../graphql/builder.js';
+import { isUuid } from '../validation.js';
+import { characters } from './tables.js';
+import { createCharacter } from './characters.js';
+import { RankEnum } from './enums.js';
+import type { Attributes } from './vitals.js';
+
+export const AttributesRef = builder.objectRef<Attributes>('Attributes').implement({
+  fields: (t) => ({
+    power: t.exposeInt('power'),
+    speed: t.exposeInt('speed'),
+    spirit: t.exposeInt('spirit'),
+    recovery: t.exposeInt('recovery'),
+  }),
+});
+
+const byCreation = { orderBy: { createdAt: 'asc', id: 'asc' } } as const;
+
+export const CharacterRef = builder.drizzleObject('characters', {
+  name: 'Character',
+  select: { columns: { id: true } },
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    rank: t.expose('rank', { type: RankEnum }),
+    attributes: t.field({
+      type: AttributesRef,
+      select: { columns: { power: true, speed: true, spirit: true, recovery: true } },
+      resolve: ({ power, speed, spirit, recovery }) => ({ power, speed, spirit, recovery }),
+    }),
+    currentRoomId: t.exposeString('currentRoomId', { nullable: true }),
+    health: t.exposeInt('health'),
+    mana: t.exposeInt('mana'),
+    stamina: t.exposeInt('stamina'),
+    inventoryMaxSlots: t.exposeInt('inventoryMaxSlots'),
+    inventoryExpansionLevel: t.exposeInt('inventoryExpansionLevel'),
+    player: t.relation('player'),
+    essences: t.relation('essences', { query: byCreation }),
+    abilities: t.relation('abilities', { query: byCreation }),
+    inventory: t.relation('inventory', { query: byCreation }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const CreateCharacterPayload = builder.objectRef<{ characterId: string }>('CreateCharacterPayload').implement({
+  fields: (t) => ({
+    character: t.drizzleField({
+      type: 'characters',
+      resolve: async (query, { characterId }, _args, ctx) =>
+        (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
+    }),
+  }),
+});
+
+const CreateCharacterInput = builder.inputType('CreateCharacterInput', {
+  fields: (t) => ({
+    name: t.string({ description: '2 to 50 characters: letters, digits, single spaces, apostrophes, hyphens.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  character: t.drizzleField({
+    type: 'characters',
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (query, _root, { id }, ctx) =>
+      isUuid(String(id)) ? ctx.db.query.characters.findFirst(query({ where: { id: String(id) } })) : null,
+  }),
+  characters: t.drizzleConnection({
+    type: 'characters',
+    description: 'Every character, oldest first.',
+    totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
+    resolve: (query, _root, _args, ctx) => ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } })),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createCharacter: t.field({
+    type: CreateCharacterPayload,
+    description: "Creates a character for the signed-in player.",
+    args: { input: t.arg({ type: CreateCharacterInput }) },
+    errors: { types: [...AUTHENTICATED_ERRORS, ConflictError] },
+    resolve: async (_root, { input }, ctx) => {
+      const playerId = await ctx.requireViewerId();
+      const { id } = await createCharacter(ctx.db, playerId, input);
+      return { characterId: id };
+    },
+  }),
+}));

@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import { resolveSession } from './accounts/sessions.js';
+import type { Database } from './db/client.js';
+import { UnauthenticatedError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** Long-lived parts shared by every request. */
+export interface Services {
+  db: Database;
+  redis: Redis;
+  log: Logger;
+}
+
+export interface Context extends Services {
+  /** The bearer token sent with the request, if any. */
+  sessionToken: string | null;
+  clientAddress: string;
+  /** The signed-in player's id, or null. Looked up once per request; renews the session. */
+  viewerId(): Promise<string | null>;
+  /** The signed-in player's id, or UNAUTHENTICATED. */
+  requireViewerId(): Promise<string>;
+  /** After register or login: the rest of this request sees the new session's player as the viewer. */
+  signedIn(playerId: string): void;
+}
+
+export function bearerToken(authorization: string | null): string | null {
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1] ?? null;
+}
+
+export function createContext(services: Services, request: Request, clientAddress: string): Context {
+  const sessionToken = bearerToken(request.headers.get('authorization'));
+  let viewer: Promise<string | null> | undefined;
+  const viewerId = () => (viewer ??= sessionToken ? resolveSession(services.redis, sessionToken) : Promise.resolve(null));
+  return {
+    ...services,
+    sessionToken,
+    clientAddress,
+    viewerId,
+    requireViewerId: async () => {
+      const id = await viewerId();
+      if (!id) throw new UnauthenticatedError();
+      return id;
+    },
+    signedIn: (playerId) => {
+      viewer = Promise.resolve(playerId);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql, type Logger as DrizzleLogger } from 'drizzle-orm';
+import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Logger } from '../logger.js';
+import { relations } from './relations.js';
+import { recordStatement } from './statement-log.js';
+
+export type Database = PgAsyncDatabase<PgQueryResultHKT, typeof relations>;
+/** What a model function accepts: the database or an open transaction. */
+export type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'delete' | 'query' | 'execute'>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+function statementLogger(log: Logger): DrizzleLogger {
+  return {
+    logQuery(query) {
+      recordStatement(query);
+      log.trace({ sql: query }, 'sql');
+    },
+  };
+}
+
+export async function connectPostgres(url: string, options: { poolSize: number; log: Logger }): Promise<DatabaseHandle> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const client = postgres(url, { max: options.poolSize, onnotice: () => {} });
+  const db = drizzle({ client, relations, logger: statementLogger(options.log) });
+  return {
+    db,
+    kind: 'postgres',
+    migrate: async () => {
+      await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** Embedded PostgreSQL (PGlite). `dataDir` of 'memory://' keeps nothing on disk. */
+export async function openPglite(dataDir: string, options: { log: Logger }): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzle({ client, relations, logger: statementLogger(options.log) });
+  return {
+    db,
+    kind: 'pglite',
+    migrate: async () => {
+      await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}
+
+export function embeddedDataDir(dataRoot: string): string {
+  return join(dataRoot, 'pglite');
+}
