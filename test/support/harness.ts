@@ -1,0 +1,116 @@
+// Per test file: a fresh database cloned from the migrated template, a private Redis
+// db index, and a Guildhall server reached in memory through yoga.fetch.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { sql } from 'drizzle-orm';
+import { print, type GraphQLFormattedError } from 'graphql';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
+import { collectStatements } from '../../src/db/statement-log.js';
+import { connectRedis, type RedisHandle } from '../../src/redis/client.js';
+import { createServer, type GuildhallYoga } from '../../src/server.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: GraphQLFormattedError[];
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  yoga: GuildhallYoga;
+  database: DatabaseHandle;
+  redisHandle: RedisHandle;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Everything the server logged, one JSON line each. */
+  logLines: string[];
+  gql<R, V>(document: TypedDocumentNode<R, V>, variables: V, options?: RequestOptions): Promise<GraphQLResponse<R>>;
+  /** Like gql, and also returns the SQL statements the operation issued. */
+  gqlCounted<R, V>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+    options?: RequestOptions,
+  ): Promise<{ response: GraphQLResponse<R>; statements: string[] }>;
+  close(): Promise<void>;
+}
+
+function capturingLogger(lines: string[]): Logger {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return createLogger('trace', sink);
+}
+
+async function freshDatabaseUrl(): Promise<string> {
+  const adminUrl = inject('postgresAdminUrl');
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const admin = await connectPostgres(adminUrl, { poolSize: 1, log: pino({ level: 'silent' }) });
+  await admin.db.execute(sql.raw(`CREATE DATABASE ${name} TEMPLATE ${inject('postgresTemplate')}`));
+  await admin.close();
+  return adminUrl.replace(/\/postgres$/, `/${name}`);
+}
+
+async function freshRedisUrl(): Promise<string> {
+  const base = inject('redisBaseUrl');
+  const allocator = await connectRedis(base, pino({ level: 'silent' }));
+  // db 0 holds the allocation counter; test files get 1..63.
+  const index = ((await allocator.redis.incr('harness:next-db')) % 63) + 1;
+  await allocator.close();
+  const url = `${base}/${index}`;
+  const handle = await connectRedis(url, pino({ level: 'silent' }));
+  await handle.redis.flushdb();
+  await handle.close();
+  return url;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const logLines: string[] = [];
+  const log = capturingLogger(logLines);
+  const [databaseUrl, redisUrl] = await Promise.all([freshDatabaseUrl(), freshRedisUrl()]);
+  const database = await connectPostgres(databaseUrl, { poolSize: 10, log });
+  const redisHandle = await connectRedis(redisUrl, log);
+  const yoga = createServer(
+    { db: database.db, redis: redisHandle.redis, log },
+    { probes: { database: database.ping, redis: redisHandle.ping } },
+  );
+
+  async function gql<R, V>(document: TypedDocumentNode<R, V>, variables: V, options: RequestOptions = {}) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await yoga.fetch('http://guildhall.test/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return (await response.json()) as GraphQLResponse<R>;
+  }
+
+  return {
+    yoga,
+    database,
+    redisHandle,
+    databaseUrl,
+    redisUrl,
+    logLines,
+    gql,
+    async gqlCounted(document, variables, options) {
+      const { result, statements } = await collectStatements(() => gql(document, variables, options));
+      return { response: result, statements };
+    },
+    async close() {
+      await yoga.dispose();
+      await redisHandle.close();
+      await database.close();
+    },
+  };
+}
