@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -17,7 +18,8 @@ const app = await startApp(config, log);
 const server = createServer(app.yoga);
 
 server.listen(config.PORT, () => {
-  log.info({ port: config.PORT }, `Guildhall listening on http://localhost:${config.PORT}/graphql`);
+  const { port } = server.address() as AddressInfo;
+  log.info({ port }, `Guildhall listening on http://localhost:${port}/graphql`);
 });
 
 let stopping = false;

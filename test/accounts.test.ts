@@ -12,7 +12,7 @@ import {
   ViewerDocument,
 } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/harness.js';
-import { registerPlayer, uniqueName } from './support/players.js';
+import { registerPlayer, uniqueCharacterName, uniqueName } from './support/players.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -132,7 +132,7 @@ describe('login', () => {
 
 describe('sessions', () => {
   const createCharacter = (token: string | null) =>
-    app.gql(CreateCharacterDocument, { input: { name: uniqueName('Nobody') } }, { token }).then((r) => r.data!.createCharacter);
+    app.gql(CreateCharacterDocument, { input: { name: uniqueCharacterName('Nobody') } }, { token }).then((r) => r.data!.createCharacter);
 
   it('renews the session to a full hour on every use', async () => {
     const player = await registerPlayer(app);

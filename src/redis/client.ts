@@ -45,7 +45,9 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisHandl
     down = false;
   });
   log.info({ redis: redactUrl(url) }, 'using Redis');
-  await redis.connect();
+  // Start even if Redis is down: the cache falls back to PostgreSQL, /ready reports it,
+  // and ioredis keeps reconnecting in the background.
+  await redis.connect().catch(() => {});
   return {
     redis,
     kind: 'redis',

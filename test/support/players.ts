@@ -12,6 +12,8 @@ export interface SignedInPlayer {
 }
 
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+/** Character names allow spaces and hyphens but not underscores. */
+export const uniqueCharacterName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 /** Registers a fresh player through GraphQL and returns its session. */
 export async function registerPlayer(app: TestApp, username = uniqueName('player')): Promise<SignedInPlayer> {
@@ -22,7 +24,7 @@ export async function registerPlayer(app: TestApp, username = uniqueName('player
   return { id: result.player.id, username, email: input.email, password: input.password, token: result.token };
 }
 
-export async function createCharacterFor(app: TestApp, player: SignedInPlayer, name = uniqueName('Hero')) {
+export async function createCharacterFor(app: TestApp, player: SignedInPlayer, name = uniqueCharacterName('Hero')) {
   const { data } = await app.gql(CreateCharacterDocument, { input: { name } }, { token: player.token });
   const result = data?.createCharacter;
   expect(result?.__typename).toBe('CreateCharacterPayload');

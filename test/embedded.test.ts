@@ -1,0 +1,50 @@
+// Smoke test of the zero-setup mode: PGlite on disk and the in-process Redis stand-in.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { print } from 'graphql';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { CharacterNestedDocument, CreateCharacterDocument, RegisterDocument } from './generated/graphql.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'guildhall-embedded-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function call(app: App, document: Parameters<typeof print>[0], variables: object, token?: string) {
+  const response = await app.yoga.fetch('http://guildhall.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  return response.json();
+}
+
+describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
+  it('registers, creates a character and reads it back, and the character survives a restart', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const config = loadConfig({ DATA_DIR: dataDir });
+
+    const first = await startApp(config, log);
+    const registered = await call(first, RegisterDocument, {
+      input: { username: 'embedded_hero', email: 'hero@embedded.test', password: 'password123' },
+    });
+    const { token } = registered.data.register;
+    expect(token).toEqual(expect.any(String));
+    const created = await call(first, CreateCharacterDocument, { input: { name: 'Pglite Paladin' } }, token);
+    const characterId = created.data.createCharacter.character.id;
+    const read = await call(first, CharacterNestedDocument, { id: characterId });
+    expect(read.data.character).toMatchObject({ name: 'Pglite Paladin', health: 100, player: { username: 'embedded_hero' } });
+    expect((await first.yoga.fetch('http://guildhall.test/ready')).status).toBe(200);
+    await first.close();
+
+    expect(lines.filter((line) => line.includes('in-process Redis stand-in'))).toHaveLength(1);
+
+    const second = await startApp(config, log);
+    const again = await call(second, CharacterNestedDocument, { id: characterId });
+    expect(again.data.character).toMatchObject({ name: 'Pglite Paladin' });
+    await second.close();
+  });
+});
