@@ -8,8 +8,9 @@ import {
   CharactersNamesDocument,
   CharactersPageDocument,
   CreateCharacterDocument,
+  type CharactersNamesQuery,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { startTestApp, type GraphQLResponse, type TestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
 
 let app: TestApp;
@@ -145,7 +146,7 @@ describe('reading characters', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const response = await app.gql(CharactersNamesDocument, { first: 5, after });
+      const response: GraphQLResponse<CharactersNamesQuery> = await app.gql(CharactersNamesDocument, { first: 5, after });
       const page = response.data!.characters;
       seen.push(...page.edges.map((edge) => edge.node.id));
       if (!page.pageInfo.hasNextPage) break;
