@@ -1,7 +1,9 @@
 import type { Config } from './config.js';
+import { createServices } from './context.js';
 import { openDatabase } from './db/open.js';
 import type { Logger } from './logger.js';
 import { openRedis } from './redis/client.js';
+import { seedReferenceData } from './reference/seed.js';
 import { createServer, type GuildhallYoga } from './server.js';
 
 export interface App {
@@ -14,8 +16,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const database = await openDatabase(config, log);
   await database.migrate();
   const redisHandle = await openRedis(config, log);
+  // Embedded mode has no separate seeding step: keep its reference data current at start.
+  if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
   const yoga = createServer(
-    { db: database.db, redis: redisHandle.redis, log },
+    createServices(database.db, redisHandle.redis, log),
     { probes: { database: database.ping, redis: redisHandle.ping } },
   );
   return {

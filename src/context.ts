@@ -2,19 +2,28 @@ import type { Redis } from 'ioredis';
 import { resolveSession } from './accounts/sessions.js';
 import type { Database } from './db/client.js';
 import { UnauthenticatedError } from './errors.js';
+import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
+import { ReferenceData } from './reference/cache.js';
 
 /** Long-lived parts shared by every request. */
 export interface Services {
   db: Database;
   redis: Redis;
   log: Logger;
+  reference: ReferenceData;
+}
+
+/** The shared parts built around one database and one Redis client. */
+export function createServices(db: Database, redis: Redis, log: Logger): Services {
+  return { db, redis, log, reference: new ReferenceData(db, redis, log) };
 }
 
 export interface Context extends Services {
   /** The bearer token sent with the request, if any. */
   sessionToken: string | null;
   clientAddress: string;
+  loaders: Loaders;
   /** The signed-in player's id, or null. Looked up once per request; renews the session. */
   viewerId(): Promise<string | null>;
   /** The signed-in player's id, or UNAUTHENTICATED. */
@@ -36,6 +45,7 @@ export function createContext(services: Services, request: Request, clientAddres
     ...services,
     sessionToken,
     clientAddress,
+    loaders: createLoaders(services.reference),
     viewerId,
     requireViewerId: async () => {
       const id = await viewerId();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../src/context.js';
 import { connectPostgres } from '../src/db/client.js';
 import { connectRedis } from '../src/redis/client.js';
 import { createServer } from '../src/server.js';
@@ -29,7 +30,7 @@ describe('endpoints', () => {
     const log = createLogger('silent');
     const deadRedis = await connectRedis('redis://127.0.0.1:1', log);
     const yoga = createServer(
-      { db: app.database.db, redis: deadRedis.redis, log },
+      createServices(app.database.db, deadRedis.redis, log),
       { probes: { database: app.database.ping, redis: deadRedis.ping } },
     );
     const response = await yoga.fetch('http://guildhall.test/ready');
@@ -51,7 +52,7 @@ describe('errors', () => {
     const log = createLogger('error', { write: (line: string) => void lines.push(line) });
     const closed = await connectPostgres(app.databaseUrl, { poolSize: 1, log });
     await closed.close();
-    const yoga = createServer({ db: closed.db, redis: app.redisHandle.redis, log }, { probes: {} });
+    const yoga = createServer(createServices(closed.db, app.redisHandle.redis, log), { probes: {} });
     const response = await yoga.fetch('http://guildhall.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -66,7 +67,7 @@ describe('errors', () => {
   it('a refusal outside a result union keeps its code: logout with Redis down is SERVICE_UNAVAILABLE', async () => {
     const log = createLogger('silent');
     const deadRedis = await connectRedis('redis://127.0.0.1:1', log);
-    const yoga = createServer({ db: app.database.db, redis: deadRedis.redis, log }, { probes: {} });
+    const yoga = createServer(createServices(app.database.db, deadRedis.redis, log), { probes: {} });
     const response = await yoga.fetch('http://guildhall.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${'A'.repeat(43)}` },

@@ -4,3 +4,17 @@ export { characters } from '../characters/tables.js';
 export { characterEssences, characterAbilities } from '../essences/tables.js';
 export { characterInventory } from '../inventory/tables.js';
 export { characterQuests } from '../progress/tables.js';
+export {
+  achievements,
+  bosses,
+  characterClasses,
+  elements,
+  enemies,
+  essenceTypes,
+  hazards,
+  items,
+  races,
+  seedVersions,
+  themes,
+  traps,
+} from '../reference/tables.js';

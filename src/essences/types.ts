@@ -1,5 +1,6 @@
 import { AttributeEnum, RankEnum } from '../characters/enums.js';
 import { builder } from '../graphql/builder.js';
+import { EssenceTypeRef } from '../reference/types.js';
 
 export const EssenceRef = builder.drizzleObject('characterEssences', {
   name: 'Essence',
@@ -7,6 +8,13 @@ export const EssenceRef = builder.drizzleObject('characterEssences', {
   fields: (t) => ({
     id: t.exposeID('id'),
     essenceType: t.exposeString('essenceType'),
+    type: t.field({
+      type: EssenceTypeRef,
+      nullable: true,
+      description: 'The reference record for essenceType.',
+      select: { columns: { essenceType: true } },
+      resolve: (essence, _args, ctx) => ctx.loaders.reference('essences').load(essence.essenceType),
+    }),
     attributeBound: t.expose('attributeBound', { type: AttributeEnum }),
     rankBonded: t.expose('rankBonded', { type: RankEnum }),
     abilities: t.relation('abilities', { query: { orderBy: { createdAt: 'asc', id: 'asc' } } }),

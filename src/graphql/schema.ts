@@ -6,6 +6,7 @@ import '../accounts/types.js';
 import '../characters/types.js';
 import '../essences/types.js';
 import '../inventory/types.js';
+import '../reference/types.js';
 
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });
 

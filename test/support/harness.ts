@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { pino } from 'pino';
 import { inject } from 'vitest';
+import { createServices } from '../../src/context.js';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
 import { collectStatements } from '../../src/db/statement-log.js';
 import { connectRedis, type RedisHandle } from '../../src/redis/client.js';
@@ -80,7 +81,7 @@ export async function startTestApp(): Promise<TestApp> {
   const database = await connectPostgres(databaseUrl, { poolSize: 10, log });
   const redisHandle = await connectRedis(redisUrl, log);
   const yoga = createServer(
-    { db: database.db, redis: redisHandle.redis, log },
+    createServices(database.db, redisHandle.redis, log),
     { probes: { database: database.ping, redis: redisHandle.ping } },
   );
 

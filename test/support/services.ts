@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import type { TestProject } from 'vitest/node';
 import { connectPostgres } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
+import { seedReferenceData } from '../../src/reference/seed.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -73,6 +74,8 @@ export default async function setup(project: TestProject) {
   await admin.close();
   const template = await connectPostgres(`postgres://postgres@127.0.0.1:${pgPort}/${TEMPLATE}`, { poolSize: 1, log });
   await template.migrate();
+  // Every test database starts with the reference data of seeds/ (essence types, items, …).
+  await seedReferenceData(template.db, null, log);
   await template.close();
 
   project.provide('postgresAdminUrl', adminUrl);

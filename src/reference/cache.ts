@@ -1,0 +1,144 @@
+import { asc, inArray } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Redis } from 'ioredis';
+import type { Executor } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { KIND_NAMES, KINDS, type KindName, type KindRecords } from './kinds.js';
+import { readGameDataVersion } from './load.js';
+
+export const REFERENCE_TTL_SECONDS = 24 * 60 * 60;
+export const GAME_VERSION_KEY = 'game:version';
+export const referenceKey = (kind: KindName) => `game:${kind}`;
+/** Every Redis key holding reference data. Named one by one: `game:{gameId}` belongs to the tavern. */
+export const REFERENCE_KEYS = [...KIND_NAMES.map(referenceKey), GAME_VERSION_KEY];
+
+// A hash cannot be empty, so a marker field tells "loaded, no records" from "not loaded".
+const LOADED = '__loaded';
+
+// Fill the hash only if game:version is still what it was before PostgreSQL was read.
+// A seed run that commits in between changes the version first, so an old read can
+// never be written back over its invalidation.
+const FILL_IF_CURRENT = `
+local current = redis.call('GET', KEYS[2]) or ''
+if current ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+type ReferenceTable = PgTable & { id: PgColumn; data: PgColumn };
+type AnyRecord = { id: string };
+
+/**
+ * Read-through cache of reference data: Redis hashes `game:<kind>` (24 h), filled from
+ * PostgreSQL on a miss. If Redis fails, reads go to PostgreSQL and nothing fails.
+ */
+export class ReferenceData {
+  private redisDown = false;
+
+  constructor(
+    private readonly db: Executor,
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
+
+  async all<K extends KindName>(kind: K): Promise<Array<KindRecords[K]>> {
+    const cached = await this.tryRedis(() => this.redis.pipeline().hgetall(referenceKey(kind)).get(GAME_VERSION_KEY).exec());
+    const hash = cached?.[0]?.[1] as Record<string, string> | undefined;
+    if (hash?.[LOADED]) {
+      const records = this.parseAll<K>(kind, hash);
+      if (records) return records;
+    }
+    const version = cached ? ((cached[1]?.[1] as string | null) ?? '') : null;
+    return this.loadAndFill(kind, version);
+  }
+
+  /** Records by id, in the order asked; null for an id that does not exist. */
+  async byIds<K extends KindName>(kind: K, ids: readonly string[]): Promise<Array<KindRecords[K] | null>> {
+    const key = referenceKey(kind);
+    const cached = await this.tryRedis(() => this.redis.pipeline().hexists(key, LOADED).hmget(key, ...ids).exec());
+    if (cached?.[0]?.[1] === 1) {
+      const values = cached[1]?.[1] as Array<string | null>;
+      const parsed = values.map((value) => (value === null ? null : this.parse<K>(kind, value)));
+      if (parsed.every((record, i) => record !== undefined || values[i] === null)) {
+        return parsed.map((record) => record ?? null);
+      }
+    }
+    if (!cached) return this.fromPostgres(kind, ids);
+    const byId = new Map((await this.all(kind)).map((record) => [(record as AnyRecord).id, record]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async gameDataVersion(): Promise<string> {
+    const cached = await this.tryRedis(() => this.redis.get(GAME_VERSION_KEY));
+    if (cached) return cached;
+    const version = await readGameDataVersion(this.db);
+    // NX: a seed run that set a newer version meanwhile wins.
+    await this.tryRedis(() => this.redis.set(GAME_VERSION_KEY, version, 'EX', REFERENCE_TTL_SECONDS, 'NX'));
+    return version;
+  }
+
+  private async loadAndFill<K extends KindName>(kind: K, version: string | null): Promise<Array<KindRecords[K]>> {
+    const table = KINDS[kind].table as ReferenceTable;
+    const rows = await this.db.select({ id: table.id, data: table.data }).from(table).orderBy(asc(table.id));
+    if (version !== null) {
+      const fields = rows.flatMap((row) => [row.id as string, JSON.stringify(row.data)]);
+      await this.tryRedis(() =>
+        this.redis.eval(FILL_IF_CURRENT, 2, referenceKey(kind), GAME_VERSION_KEY, version, REFERENCE_TTL_SECONDS, LOADED, '1', ...fields),
+      );
+    }
+    return rows.map((row) => row.data as KindRecords[K]);
+  }
+
+  private async fromPostgres<K extends KindName>(kind: K, ids: readonly string[]): Promise<Array<KindRecords[K] | null>> {
+    const table = KINDS[kind].table as ReferenceTable;
+    const rows = ids.length === 0 ? [] : await this.db.select({ id: table.id, data: table.data }).from(table).where(inArray(table.id, [...ids]));
+    const byId = new Map(rows.map((row) => [row.id as string, row.data as KindRecords[K]]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  private parseAll<K extends KindName>(kind: K, hash: Record<string, string>): Array<KindRecords[K]> | null {
+    const records: Array<KindRecords[K]> = [];
+    for (const [field, value] of Object.entries(hash)) {
+      if (field === LOADED) continue;
+      const record = this.parse<K>(kind, value);
+      if (!record) return null;
+      records.push(record);
+    }
+    return records.sort((a, b) => ((a as AnyRecord).id < (b as AnyRecord).id ? -1 : 1));
+  }
+
+  /** A cached value that is not a record is treated as a miss (and logged), never served. */
+  private parse<K extends KindName>(kind: K, value: string): KindRecords[K] | undefined {
+    try {
+      const record = JSON.parse(value);
+      if (record && typeof record.id === 'string') return record;
+    } catch {
+      // fall through
+    }
+    this.log.warn({ key: referenceKey(kind) }, 'unreadable reference record in Redis; reading PostgreSQL');
+    return undefined;
+  }
+
+  /** Redis work whose failure only costs a cache miss. The outage is logged once. */
+  private async tryRedis<T>(work: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await work();
+      this.redisDown = false;
+      return result;
+    } catch (error) {
+      if (!this.redisDown) this.log.warn({ err: { message: (error as Error).message } }, 'reference cache unavailable; reading PostgreSQL');
+      this.redisDown = true;
+      return null;
+    }
+  }
+}
+
+/** After a seed run commits: publish the new version, then drop every cached copy. */
+export async function invalidateReferenceCache(redis: Redis, version: string): Promise<void> {
+  await redis
+    .multi()
+    .set(GAME_VERSION_KEY, version, 'EX', REFERENCE_TTL_SECONDS)
+    .del(...KIND_NAMES.map(referenceKey))
+    .exec();
+}

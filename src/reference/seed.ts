@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { invalidateReferenceCache } from './cache.js';
+import { applySeeds, readGameDataVersion, type SeedReport } from './load.js';
+import { readSeeds } from './validate.js';
+
+export const SEEDS_DIR = fileURLToPath(new URL('../../seeds', import.meta.url));
+
+/**
+ * Validates the seed files (throwing SeedValidationError before anything is written),
+ * applies them in one transaction, then invalidates the Redis copies. The cache is
+ * invalidated even when nothing changed, so a re-run repairs a missed invalidation.
+ */
+export async function seedReferenceData(
+  db: Database,
+  redis: Redis | null,
+  log: Logger,
+  dir: string = SEEDS_DIR,
+): Promise<{ report: SeedReport; version: string }> {
+  const seeds = await readSeeds(dir);
+  const report = await applySeeds(db, seeds);
+  const version = await readGameDataVersion(db);
+  if (redis) {
+    await invalidateReferenceCache(redis, version).catch((error: Error) => {
+      throw new Error(`reference data applied, but Redis could not be invalidated (${error.message}); run db:seed again once Redis is back`);
+    });
+  }
+  log.info({ version, report }, 'reference data seeded');
+  return { report, version };
+}
