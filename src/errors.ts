@@ -64,7 +64,7 @@ export class ForbiddenError extends DomainError {
 export class NotFoundError extends DomainError {
   override name = 'NotFoundError';
   constructor(
-    readonly code: 'NOT_FOUND' | 'CHARACTER_NOT_FOUND' | 'DRAFT_NOT_FOUND',
+    readonly code: 'NOT_FOUND' | 'CHARACTER_NOT_FOUND' | 'DRAFT_NOT_FOUND' | 'UNKNOWN_ESSENCE_TYPE',
     message: string,
   ) {
     super(message);

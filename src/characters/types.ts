@@ -40,20 +40,32 @@ export const CharacterRef = builder.drizzleObject('characters', {
     essences: t.relation('essences', { query: byCreation }),
     abilities: t.relation('abilities', { query: byCreation }),
     inventory: t.relation('inventory', { query: byCreation }),
+    activeQuests: t.relation('quests', {
+      query: { where: { status: 'active' }, orderBy: { startedAt: 'asc', id: 'asc' } },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
-const CreateCharacterPayload = builder.objectRef<{ characterId: string }>('CreateCharacterPayload').implement({
-  fields: (t) => ({
-    character: t.drizzleField({
-      type: 'characters',
-      resolve: async (query, { characterId }, _args, ctx) =>
-        (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
+/**
+ * A mutation payload carrying the changed character, loaded after the transaction
+ * commits with whatever selection the client asked for.
+ */
+export function characterPayload(name: string, description?: string) {
+  return builder.objectRef<{ characterId: string }>(name).implement({
+    description,
+    fields: (t) => ({
+      character: t.drizzleField({
+        type: 'characters',
+        resolve: async (query, { characterId }, _args, ctx) =>
+          (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
+      }),
     }),
-  }),
-});
+  });
+}
+
+const CreateCharacterPayload = characterPayload('CreateCharacterPayload');
 
 const CreateCharacterInput = builder.inputType('CreateCharacterInput', {
   fields: (t) => ({

@@ -1,4 +1,4 @@
-import { boolean, index, jsonb, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { characters, type Attribute, type Rank } from '../characters/tables.js';
 
 export const characterEssences = pgTable(
@@ -16,6 +16,8 @@ export const characterEssences = pgTable(
   (t) => [
     index('character_essences_character_id_idx').on(t.characterId),
     index('character_essences_essence_type_idx').on(t.essenceType),
+    // bondEssence checks this under a row lock; the index makes it a database guarantee too.
+    uniqueIndex('character_essences_character_type_unique').on(t.characterId, t.essenceType),
   ],
 );
 

@@ -4,8 +4,10 @@ import { builder } from './builder.js';
 import './errors.js';
 import '../accounts/types.js';
 import '../characters/types.js';
+import '../characters/state-types.js';
 import '../essences/types.js';
 import '../inventory/types.js';
+import '../progress/types.js';
 import '../reference/types.js';
 
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });

@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { characters } from '../characters/tables.js';
 
 export const characterInventory = pgTable(
@@ -15,5 +16,9 @@ export const characterInventory = pgTable(
     metadata: jsonb().$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { precision: 3, withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('character_inventory_character_id_idx').on(t.characterId)],
+  (t) => [
+    index('character_inventory_character_id_idx').on(t.characterId),
+    // One stack per equipment slot per character.
+    uniqueIndex('character_inventory_slot_unique').on(t.characterId, t.slot).where(sql`${t.slot} is not null`),
+  ],
 );

@@ -1,4 +1,8 @@
+import { characterPayload } from '../characters/types.js';
+import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { addInventoryItems, equipItem, removeInventoryItem, unequipItem, type StackChange } from './inventory.js';
 import { ItemRef } from '../reference/types.js';
 
 export const InventoryItemRef = builder.drizzleObject('characterInventory', {
@@ -19,3 +23,71 @@ export const InventoryItemRef = builder.drizzleObject('characterInventory', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
+
+const ItemStackInput = builder.inputType('ItemStackInput', {
+  fields: (t) => ({ itemId: t.string(), quantity: t.int({ description: 'Positive.' }) }),
+});
+const AddInventoryItemsInput = builder.inputType('AddInventoryItemsInput', {
+  fields: (t) => ({ characterId: t.id(), items: t.field({ type: [ItemStackInput] }) }),
+});
+const RemoveInventoryItemInput = builder.inputType('RemoveInventoryItemInput', {
+  fields: (t) => ({ inventoryItemId: t.id(), quantity: t.int({ description: 'How many to remove; all of the stack removes it.' }) }),
+});
+const EquipItemInput = builder.inputType('EquipItemInput', {
+  fields: (t) => ({
+    inventoryItemId: t.id(),
+    slot: t.int({ description: '0 head, 1 chest, 2 legs, 3 feet, 4 main hand, 5 off hand, 6 and 7 accessories.' }),
+  }),
+});
+
+const AddInventoryItemsPayload = characterPayload('AddInventoryItemsPayload');
+
+const InventoryItemPayload = builder.objectRef<StackChange>('InventoryItemPayload').implement({
+  fields: (t) => ({
+    item: t.drizzleField({
+      type: 'characterInventory',
+      nullable: true,
+      description: 'The stack after the change; null when it was removed entirely.',
+      resolve: (query, { inventoryItemId }, _args, ctx) =>
+        inventoryItemId ? ctx.db.query.characterInventory.findFirst(query({ where: { id: inventoryItemId } })) : null,
+    }),
+    character: t.drizzleField({
+      type: 'characters',
+      resolve: async (query, { characterId }, _args, ctx) =>
+        (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
+    }),
+  }),
+});
+
+const STACK_ERRORS = [...AUTHENTICATED_ERRORS, ForbiddenError, NotFoundError] as const;
+
+builder.mutationFields((t) => ({
+  addInventoryItems: t.field({
+    type: AddInventoryItemsPayload,
+    description: 'Adds items in one go: stackable items merge up to their max stack; all or nothing.',
+    args: { input: t.arg({ type: AddInventoryItemsInput }) },
+    errors: { types: [...STACK_ERRORS, LimitReachedError] },
+    resolve: async (_root, { input }, ctx) =>
+      addInventoryItems(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) }),
+  }),
+  removeInventoryItem: t.field({
+    type: InventoryItemPayload,
+    args: { input: t.arg({ type: RemoveInventoryItemInput }) },
+    errors: { types: [...STACK_ERRORS] },
+    resolve: async (_root, { input }, ctx) =>
+      removeInventoryItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) }),
+  }),
+  equipItem: t.field({
+    type: InventoryItemPayload,
+    args: { input: t.arg({ type: EquipItemInput }) },
+    errors: { types: [...STACK_ERRORS, ConflictError] },
+    resolve: async (_root, { input }, ctx) =>
+      equipItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) }),
+  }),
+  unequipItem: t.field({
+    type: InventoryItemPayload,
+    args: { inventoryItemId: t.arg.id() },
+    errors: { types: [...STACK_ERRORS] },
+    resolve: async (_root, { inventoryItemId }, ctx) => unequipItem(ctx.db, await ctx.requireViewerId(), String(inventoryItemId)),
+  }),
+}));

@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "character_essences_character_type_unique" ON "character_essences" ("character_id","essence_type");--> statement-breakpoint
+CREATE UNIQUE INDEX "character_inventory_slot_unique" ON "character_inventory" ("character_id","slot") WHERE "slot" is not null;

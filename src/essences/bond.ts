@@ -1,0 +1,56 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { lockOwnedCharacter } from '../characters/ownership.js';
+import { characters, type Attribute } from '../characters/tables.js';
+import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
+import type { EssenceRecord } from '../reference/kinds.js';
+import { essenceTypes } from '../reference/tables.js';
+import { characterAbilities, characterEssences } from './tables.js';
+
+export const MAX_ESSENCES = 4;
+
+export interface BondEssenceInput {
+  characterId: string;
+  essenceType: string;
+  attribute: Attribute;
+}
+
+/**
+ * Bonds an essence to a character (DESIGN §5), all or nothing: the character row is
+ * locked, the limits are checked under the lock, then the essence, its initial
+ * abilities and the attribute bonus are written in the same transaction.
+ */
+export async function bondEssence(db: Database, playerId: string, input: BondEssenceInput): Promise<{ essenceId: string; characterId: string }> {
+  const essenceType = input.essenceType.trim();
+  if (!essenceType) throw new ValidationError('essenceType: must not be empty', 'essenceType');
+  return db.transaction(async (tx) => {
+    const character = await lockOwnedCharacter(tx, input.characterId, playerId);
+    const bonded = await tx
+      .select({ essenceType: characterEssences.essenceType })
+      .from(characterEssences)
+      .where(eq(characterEssences.characterId, character.id));
+    if (bonded.length >= MAX_ESSENCES) {
+      throw new LimitReachedError('MAX_ESSENCES_REACHED', `A character can bond at most ${MAX_ESSENCES} essences.`, MAX_ESSENCES);
+    }
+    if (bonded.some((essence) => essence.essenceType === essenceType)) {
+      throw new ConflictError('ESSENCE_ALREADY_BONDED', `This character has already bonded the ${essenceType} essence.`);
+    }
+    const [type] = await tx.select({ data: essenceTypes.data }).from(essenceTypes).where(eq(essenceTypes.id, essenceType));
+    if (!type) throw new NotFoundError('UNKNOWN_ESSENCE_TYPE', `There is no essence type "${essenceType}".`);
+    const essence = type.data as unknown as EssenceRecord;
+
+    const [row] = await tx
+      .insert(characterEssences)
+      .values({ characterId: character.id, essenceType, attributeBound: input.attribute, rankBonded: character.rank })
+      .returning({ id: characterEssences.id });
+    await tx.insert(characterAbilities).values(
+      essence.abilities.map((abilityName) => ({ characterId: character.id, essenceId: row!.id, abilityName })),
+    );
+    const column = characters[input.attribute];
+    await tx
+      .update(characters)
+      .set({ [input.attribute]: sql`${column} + ${essence.bonus[input.attribute]}`, updatedAt: new Date() })
+      .where(eq(characters.id, character.id));
+    return { essenceId: row!.id, characterId: character.id };
+  });
+}

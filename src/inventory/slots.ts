@@ -1,0 +1,23 @@
+import type { EQUIPMENT_SLOTS } from '../reference/kinds.js';
+
+export type EquipmentSlot = (typeof EQUIPMENT_SLOTS)[number];
+
+/**
+ * Equipment slots by number (character_inventory.slot). An item's equipment_slot in
+ * seeds/items.json says which numbers it fits; accessories fit either ring slot.
+ */
+export const SLOT_NUMBERS: Record<EquipmentSlot, readonly number[]> = {
+  head: [0],
+  chest: [1],
+  legs: [2],
+  feet: [3],
+  main_hand: [4],
+  off_hand: [5],
+  accessory: [6, 7],
+};
+
+export const MAX_SLOT = 7;
+
+/** Base inventory size, and slots gained per expansion level (see the inventory_expansion_levels migration). */
+export const BASE_INVENTORY_SLOTS = 20;
+export const SLOTS_PER_EXPANSION = 10;
