@@ -6,8 +6,16 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.join('.') : null;
+  const field = issue.path.length > 0 ? formatPath(issue.path) : null;
   throw new ValidationError(field ? `${field}: ${issue.message}` : issue.message, field);
+}
+
+/** `['items', 1, 'quantity']` → `items[1].quantity`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { formatPath } from '../validation.js';
 import { KIND_NAMES, KINDS, type KindName, type KindRecords, type Reference } from './kinds.js';
 
 export interface SeedFile<TRecord> {
@@ -24,8 +25,6 @@ const envelope = z.strictObject({
   data: z.array(z.unknown()),
 });
 
-const formatPath = (path: PropertyKey[]) =>
-  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 
 /** Reads and validates every seed file in `dir`. Nothing is returned unless all of it is valid. */
 export async function readSeeds(dir: string): Promise<SeedSet> {
