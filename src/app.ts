@@ -19,7 +19,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   // Embedded mode has no separate seeding step: keep its reference data current at start.
   if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
   const yoga = createServer(
-    createServices(database.db, redisHandle.redis, log),
+    createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }),
     { probes: { database: database.ping, redis: redisHandle.ping } },
   );
   return {

@@ -23,6 +23,7 @@ const envSchema = z.object({
     .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
     .default('development'),
   DATA_DIR: z.string().min(1).default('.data'),
+  DRAFT_TTL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).default(24 * 60 * 60),
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(100).default(10),
 });
 

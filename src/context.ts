@@ -12,11 +12,13 @@ export interface Services {
   redis: Redis;
   log: Logger;
   reference: ReferenceData;
+  /** Seconds a character draft lives after its last read or update. */
+  draftTtlSeconds: number;
 }
 
 /** The shared parts built around one database and one Redis client. */
-export function createServices(db: Database, redis: Redis, log: Logger): Services {
-  return { db, redis, log, reference: new ReferenceData(db, redis, log) };
+export function createServices(db: Database, redis: Redis, log: Logger, options: { draftTtlSeconds?: number } = {}): Services {
+  return { db, redis, log, reference: new ReferenceData(db, redis, log), draftTtlSeconds: options.draftTtlSeconds ?? 24 * 60 * 60 };
 }
 
 export interface Context extends Services {

@@ -89,6 +89,15 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** A draft is finalized before every required part is filled in. */
+export class DraftIncompleteError extends DomainError {
+  override name = 'DraftIncompleteError';
+  readonly code = 'DRAFT_INCOMPLETE' as const;
+  constructor(readonly missingFields: string[]) {
+    super(`The draft is missing: ${missingFields.join(', ')}.`);
+  }
+}
+
 /** A game limit is reached: four essences, a full inventory. */
 export class LimitReachedError extends DomainError {
   override name = 'LimitReachedError';

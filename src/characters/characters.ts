@@ -24,13 +24,14 @@ export async function createCharacter(
   db: Executor,
   playerId: string,
   input: { name: string },
-  attributes: Attributes = STARTING_ATTRIBUTES,
+  origin: { attributes: Attributes; raceId?: string; classId?: string } = { attributes: STARTING_ATTRIBUTES },
 ): Promise<{ id: string }> {
   const { name } = parseInput(createCharacterInput, input);
+  const { attributes, raceId, classId } = origin;
   try {
     const [row] = await db
       .insert(characters)
-      .values({ playerId, name, ...attributes, ...maxVitals(attributes) })
+      .values({ playerId, name, raceId, classId, ...attributes, ...maxVitals(attributes) })
       .returning({ id: characters.id });
     return row!;
   } catch (error) {

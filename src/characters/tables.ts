@@ -20,6 +20,9 @@ export const characters = pgTable(
     speed: integer().notNull().default(10),
     spirit: integer().notNull().default(10),
     recovery: integer().notNull().default(10),
+    // Reference ids (races.json, classes.json) chosen in the creation wizard; null for quick-created characters.
+    raceId: varchar('race_id', { length: 100 }),
+    classId: varchar('class_id', { length: 100 }),
     currentRoomId: varchar('current_room_id', { length: 100 }),
     health: integer().notNull(),
     mana: integer().notNull(),

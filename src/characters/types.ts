@@ -30,6 +30,8 @@ export const CharacterRef = builder.drizzleObject('characters', {
       select: { columns: { power: true, speed: true, spirit: true, recovery: true } },
       resolve: ({ power, speed, spirit, recovery }) => ({ power, speed, spirit, recovery }),
     }),
+    raceId: t.exposeString('raceId', { nullable: true, description: 'The Race chosen at creation, if any.' }),
+    classId: t.exposeString('classId', { nullable: true, description: 'The CharacterClass chosen at creation, if any.' }),
     currentRoomId: t.exposeString('currentRoomId', { nullable: true }),
     health: t.exposeInt('health'),
     mana: t.exposeInt('mana'),
@@ -65,7 +67,7 @@ export function characterPayload(name: string, description?: string) {
   });
 }
 
-const CreateCharacterPayload = characterPayload('CreateCharacterPayload');
+export const CreateCharacterPayload = characterPayload('CreateCharacterPayload');
 
 const CreateCharacterInput = builder.inputType('CreateCharacterInput', {
   fields: (t) => ({

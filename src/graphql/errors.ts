@@ -1,6 +1,7 @@
 import {
   ConflictError,
   DomainError,
+  DraftIncompleteError,
   ERROR_CODES,
   ForbiddenError,
   InvalidCredentialsError,
@@ -39,6 +40,10 @@ builder.objectType(ConflictError, errorObject('ConflictError', 'The request clas
 builder.objectType(LimitReachedError, {
   ...errorObject('LimitReachedError', 'A game limit is reached.'),
   fields: (t) => ({ limit: t.exposeInt('limit') }),
+});
+builder.objectType(DraftIncompleteError, {
+  ...errorObject('DraftIncompleteError', 'The draft lacks parts a character needs.'),
+  fields: (t) => ({ missingFields: t.exposeStringList('missingFields') }),
 });
 builder.objectType(InvalidCredentialsError, errorObject('InvalidCredentialsError', 'Wrong login or password.'));
 builder.objectType(RateLimitedError, {

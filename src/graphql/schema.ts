@@ -5,6 +5,7 @@ import './errors.js';
 import '../accounts/types.js';
 import '../characters/types.js';
 import '../characters/state-types.js';
+import '../drafts/types.js';
 import '../essences/types.js';
 import '../inventory/types.js';
 import '../progress/types.js';

@@ -74,14 +74,14 @@ async function freshRedisUrl(): Promise<string> {
   return url;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: { draftTtlSeconds?: number } = {}): Promise<TestApp> {
   const logLines: string[] = [];
   const log = capturingLogger(logLines);
   const [databaseUrl, redisUrl] = await Promise.all([freshDatabaseUrl(), freshRedisUrl()]);
   const database = await connectPostgres(databaseUrl, { poolSize: 10, log });
   const redisHandle = await connectRedis(redisUrl, log);
   const yoga = createServer(
-    createServices(database.db, redisHandle.redis, log),
+    createServices(database.db, redisHandle.redis, log, options),
     { probes: { database: database.ping, redis: redisHandle.ping } },
   );
 
