@@ -1,3 +1,4 @@
+import type { Context } from '../context.js';
 import { ConflictError } from '../errors.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
 import { builder } from '../graphql/builder.js';
@@ -50,19 +51,22 @@ export const CharacterRef = builder.drizzleObject('characters', {
   }),
 });
 
+type CharacterQuery = (options: { where: { id: string } }) => Parameters<Context['db']['query']['characters']['findFirst']>[0];
+
 /**
- * A mutation payload carrying the changed character, loaded after the transaction
- * commits with whatever selection the client asked for.
+ * Resolves a payload's `character` field: the character as committed, loaded after the
+ * transaction with whatever selection the client asked for.
  */
+export async function committedCharacter(query: CharacterQuery, parent: { characterId: string }, _args: unknown, ctx: Context) {
+  return (await ctx.db.query.characters.findFirst(query({ where: { id: parent.characterId } })))!;
+}
+
+/** A mutation payload carrying just the changed character. */
 export function characterPayload(name: string, description?: string) {
   return builder.objectRef<{ characterId: string }>(name).implement({
     description,
     fields: (t) => ({
-      character: t.drizzleField({
-        type: 'characters',
-        resolve: async (query, { characterId }, _args, ctx) =>
-          (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
-      }),
+      character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
     }),
   });
 }

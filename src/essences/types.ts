@@ -1,3 +1,4 @@
+import { committedCharacter } from '../characters/types.js';
 import { AttributeEnum, RankEnum } from '../characters/enums.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
@@ -53,11 +54,7 @@ const BondEssencePayload = builder.objectRef<{ essenceId: string; characterId: s
       resolve: async (query, { essenceId }, _args, ctx) =>
         (await ctx.db.query.characterEssences.findFirst(query({ where: { id: essenceId } })))!,
     }),
-    character: t.drizzleField({
-      type: 'characters',
-      resolve: async (query, { characterId }, _args, ctx) =>
-        (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
-    }),
+    character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { characterPayload } from '../characters/types.js';
+import { characterPayload, committedCharacter } from '../characters/types.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
@@ -51,11 +51,7 @@ const InventoryItemPayload = builder.objectRef<StackChange>('InventoryItemPayloa
       resolve: (query, { inventoryItemId }, _args, ctx) =>
         inventoryItemId ? ctx.db.query.characterInventory.findFirst(query({ where: { id: inventoryItemId } })) : null,
     }),
-    character: t.drizzleField({
-      type: 'characters',
-      resolve: async (query, { characterId }, _args, ctx) =>
-        (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
-    }),
+    character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),
 });
 

@@ -1,3 +1,4 @@
+import { committedCharacter } from '../characters/types.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
@@ -32,11 +33,7 @@ const QuestPayload = builder.objectRef<{ id: string; characterId: string }>('Que
       type: 'characterQuests',
       resolve: async (query, { id }, _args, ctx) => (await ctx.db.query.characterQuests.findFirst(query({ where: { id } })))!,
     }),
-    character: t.drizzleField({
-      type: 'characters',
-      resolve: async (query, { characterId }, _args, ctx) =>
-        (await ctx.db.query.characters.findFirst(query({ where: { id: characterId } })))!,
-    }),
+    character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),
 });
 
