@@ -24,6 +24,21 @@ query Characters {
 }
 `;
 
+// Drizzle puts a failed statement's parameters in its error message, and those can be
+// a password hash or an email: keep the SQL and the cause, drop the parameters.
+const PARAMS = /\nparams: [^\n]*/g;
+function loggable(error: Error) {
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return {
+    type: error.constructor.name,
+    message: error.message.replace(PARAMS, '\nparams: [redacted]'),
+    cause,
+    stack: error.stack?.replace(PARAMS, '\nparams: [redacted]'),
+  };
+}
+
+const loggableArg = (arg: unknown) => (arg instanceof Error ? loggable(arg) : arg);
+
 /** The configured Yoga server. It opens no port: main.ts listens, tests call `yoga.fetch`. */
 export function createServer(services: Services, options: ServerOptions): GuildhallYoga {
   const { log } = services;
@@ -34,10 +49,10 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     landingPage: false,
     graphiql: { title: 'Guildhall', defaultQuery: EXAMPLE_QUERY },
     logging: {
-      debug: (...args) => log.debug({ args }, 'yoga'),
-      info: (...args) => log.info({ args }, 'yoga'),
-      warn: (...args) => log.warn({ args }, 'yoga'),
-      error: (...args) => log.error({ args }, 'yoga'),
+      debug: (...args) => log.debug({ args: args.map(loggableArg) }, 'yoga'),
+      info: (...args) => log.info({ args: args.map(loggableArg) }, 'yoga'),
+      warn: (...args) => log.warn({ args: args.map(loggableArg) }, 'yoga'),
+      error: (...args) => log.error({ args: args.map(loggableArg) }, 'yoga'),
     },
     maskedErrors: {
       maskError(error, message) {
@@ -51,7 +66,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
           });
         }
         if (original && !(original instanceof GraphQLError)) {
-          log.error({ err: original }, 'unexpected error while resolving');
+          log.error({ err: loggable(original) }, 'unexpected error while resolving');
         }
         // isDev false: never attach the original error (and its stack) to the response.
         return maskError(error, message, false);

@@ -121,3 +121,26 @@ describe('process', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 });
+
+describe('logging unexpected errors', () => {
+  it('keeps the failed SQL but never its parameters, which can hold a password hash', async () => {
+    const lines: string[] = [];
+    const log = createLogger('error', { write: (line: string) => void lines.push(line) });
+    const closed = await connectPostgres(app.databaseUrl, { poolSize: 1, log });
+    await closed.close();
+    const yoga = createServer(createServices(closed.db, app.redisHandle.redis, log), { probes: {} });
+    const response = await yoga.fetch('http://guildhall.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation { register(input: { username: "leaky", email: "leaky@example.com", password: "hunter2hunter2" }) { __typename } }',
+      }),
+    });
+    expect((await response.json()).errors[0].message).toBe('Unexpected error.');
+    const logged = lines.join('');
+    expect(logged).toContain('insert into \\"players\\"');
+    expect(logged).toContain('params: [redacted]');
+    expect(logged).not.toContain('leaky@example.com');
+    expect(logged).not.toMatch(/scrypt\$/);
+  });
+});
