@@ -66,7 +66,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
           });
         }
         if (original && !(original instanceof GraphQLError)) {
-          log.error({ err: loggable(original) }, 'unexpected error while resolving');
+          log.error({ err: loggableArg(original) }, 'unexpected error while resolving');
         }
         // isDev false: never attach the original error (and its stack) to the response.
         return maskError(error, message, false);
