@@ -46,18 +46,24 @@ describe('endpoints', () => {
   });
 });
 
+/** Sends a query to a server whose database pool is already closed, capturing its error log. */
+async function onClosedDatabase(query: string) {
+  const lines: string[] = [];
+  const log = createLogger('error', { write: (line: string) => void lines.push(line) });
+  const closed = await connectPostgres(app.databaseUrl, { poolSize: 1, log });
+  await closed.close();
+  const yoga = createServer(createServices(closed.db, app.redisHandle.redis, log), { probes: {} });
+  const response = await yoga.fetch('http://guildhall.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return { lines, response };
+}
+
 describe('errors', () => {
   it('an unexpected failure reaches the client masked, with no stack trace, and is logged', async () => {
-    const lines: string[] = [];
-    const log = createLogger('error', { write: (line: string) => void lines.push(line) });
-    const closed = await connectPostgres(app.databaseUrl, { poolSize: 1, log });
-    await closed.close();
-    const yoga = createServer(createServices(closed.db, app.redisHandle.redis, log), { probes: {} });
-    const response = await yoga.fetch('http://guildhall.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ character(id: "00000000-0000-4000-8000-000000000000") { id } }' }),
-    });
+    const { lines, response } = await onClosedDatabase('{ character(id: "00000000-0000-4000-8000-000000000000") { id } }');
     const body = await response.text();
     expect(JSON.parse(body).errors[0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(body).not.toMatch(/stack|node_modules|\.ts:\d+/);
@@ -124,18 +130,9 @@ describe('process', () => {
 
 describe('logging unexpected errors', () => {
   it('keeps the failed SQL but never its parameters, which can hold a password hash', async () => {
-    const lines: string[] = [];
-    const log = createLogger('error', { write: (line: string) => void lines.push(line) });
-    const closed = await connectPostgres(app.databaseUrl, { poolSize: 1, log });
-    await closed.close();
-    const yoga = createServer(createServices(closed.db, app.redisHandle.redis, log), { probes: {} });
-    const response = await yoga.fetch('http://guildhall.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: 'mutation { register(input: { username: "leaky", email: "leaky@example.com", password: "hunter2hunter2" }) { __typename } }',
-      }),
-    });
+    const { lines, response } = await onClosedDatabase(
+      'mutation { register(input: { username: "leaky", email: "leaky@example.com", password: "hunter2hunter2" }) { __typename } }',
+    );
     expect((await response.json()).errors[0].message).toBe('Unexpected error.');
     const logged = lines.join('');
     expect(logged).toContain('insert into \\"players\\"');
