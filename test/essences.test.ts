@@ -95,7 +95,7 @@ describe('bondEssence', () => {
     expect((await stored(character.id)).essences).toHaveLength(0);
   });
 
-  it('takes eight SQL statements: six in the transaction, then the essence and the character as committed', async () => {
+  it('takes nine SQL statements: six in the transaction, one to find the characters whose cache it drops, then the essence and the character as committed', async () => {
     const character = await createCharacterFor(app, owner);
     const { response, statements } = await app.gqlCounted(
       BondEssenceDocument,
@@ -104,8 +104,9 @@ describe('bondEssence', () => {
     );
     expect(response.data!.bondEssence.__typename).toBe('BondEssencePayload');
     // lock character, list bonded, essence type, insert essence, insert abilities, update attribute
-    // (BEGIN/COMMIT are not logged), then one load each for essence and character.
-    expect(statements).toHaveLength(8);
+    // (BEGIN/COMMIT are not logged); the owner's character ids for cache invalidation;
+    // then one load each for essence and character.
+    expect(statements).toHaveLength(9);
   });
 
   it('fifty concurrent bonds on one character leave exactly four essences, no type twice, and every loser gets a typed error', async () => {

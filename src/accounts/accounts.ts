@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Executor } from '../db/client.js';
 import { violatedUniqueConstraint } from '../db/errors.js';
 import { ConflictError, InvalidCredentialsError } from '../errors.js';
+import { characterIdsOf } from '../characters/characters.js';
 import { parseInput } from '../validation.js';
 import { assertLoginAllowed, clearFailedLogins, recordFailedLogin } from './login-limiter.js';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords.js';
@@ -77,4 +78,23 @@ export async function login(db: Executor, redis: Redis, input: LoginInput, clien
 
 export function logout(redis: Redis, token: string): Promise<boolean> {
   return endSession(redis, token);
+}
+
+/**
+ * Deletes the player's account and everything it owns (the foreign keys cascade), after
+ * checking the password again, and ends the current session. Returns the deleted
+ * characters' ids so their cached reads can be dropped.
+ */
+export async function deleteAccount(
+  db: Executor,
+  redis: Redis,
+  playerId: string,
+  input: { password: string; sessionToken: string | null },
+): Promise<{ playerId: string; characterIds: string[] }> {
+  const [player] = await db.select({ passwordHash: players.passwordHash }).from(players).where(eq(players.id, playerId));
+  if (!player || !(await verifyPassword(input.password, player.passwordHash))) throw new InvalidCredentialsError();
+  const characterIds = await characterIdsOf(db, playerId);
+  await db.delete(players).where(eq(players.id, playerId));
+  if (input.sessionToken) await endSession(redis, input.sessionToken);
+  return { playerId, characterIds };
 }

@@ -1,8 +1,16 @@
 import type { Context } from '../context.js';
-import { ConflictError, InvalidCredentialsError, RateLimitedError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import {
+  ConflictError,
+  InvalidCredentialsError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { isUuid } from '../validation.js';
-import { login, logout, register, type Session } from './accounts.js';
+import { charactersChanged, playerCharactersChanged } from '../context.js';
+import { deleteAccount, login, logout, register, type Session } from './accounts.js';
 
 export const PlayerRef = builder.drizzleObject('players', {
   name: 'Player',
@@ -38,6 +46,13 @@ function signedIn(ctx: Context, session: Session): Session {
   ctx.signedIn(session.playerId);
   return session;
 }
+
+const DeleteAccountInput = builder.inputType('DeleteAccountInput', {
+  fields: (t) => ({ password: t.string() }),
+});
+const DeleteAccountPayload = builder.objectRef<{ playerId: string }>('DeleteAccountPayload').implement({
+  fields: (t) => ({ playerId: t.exposeID('playerId') }),
+});
 
 const RegisterInput = builder.inputType('RegisterInput', {
   fields: (t) => ({
@@ -85,7 +100,24 @@ builder.mutationFields((t) => ({
     type: AuthPayload,
     args: { input: t.arg({ type: LoginInput }) },
     errors: { types: [InvalidCredentialsError, RateLimitedError, ServiceUnavailableError] },
-    resolve: async (_root, { input }, ctx) => signedIn(ctx, await login(ctx.db, ctx.redis, input, ctx.clientAddress)),
+    resolve: async (_root, { input }, ctx) => {
+      const session = await login(ctx.db, ctx.redis, input, ctx.clientAddress);
+      // lastLogin changed: cached characters may carry their player's lastLogin.
+      await playerCharactersChanged(ctx, session.playerId);
+      return signedIn(ctx, session);
+    },
+  }),
+  deleteAccount: t.field({
+    type: DeleteAccountPayload,
+    description: "Deletes the viewer's account with all its characters. Asks for the password again.",
+    args: { input: t.arg({ type: DeleteAccountInput }) },
+    errors: { types: [UnauthenticatedError, ServiceUnavailableError, InvalidCredentialsError] },
+    resolve: async (_root, { input }, ctx) => {
+      const playerId = await ctx.requireViewerId();
+      const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password, sessionToken: ctx.sessionToken });
+      await charactersChanged(ctx, ...deleted.characterIds);
+      return deleted;
+    },
   }),
   logout: t.boolean({
     description: 'Ends the current session. False when there was none.',

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../db/client.js';
 import { violatedUniqueConstraint } from '../db/errors.js';
@@ -40,4 +41,9 @@ export async function createCharacter(
     }
     throw error;
   }
+}
+
+export async function characterIdsOf(db: Executor, playerId: string): Promise<string[]> {
+  const rows = await db.select({ id: characters.id }).from(characters).where(eq(characters.playerId, playerId));
+  return rows.map((row) => row.id);
 }

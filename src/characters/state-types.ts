@@ -1,4 +1,5 @@
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { characterWrite } from '../context.js';
 import { builder } from '../graphql/builder.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { updateCharacterState } from './state.js';
@@ -24,6 +25,6 @@ builder.mutationField('updateCharacterState', (t) =>
     args: { input: t.arg({ type: CharacterStateInput }) },
     errors: { types: [...AUTHENTICATED_ERRORS, ForbiddenError, NotFoundError] },
     resolve: async (_root, { input }, ctx) =>
-      updateCharacterState(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) }),
+      characterWrite(ctx, updateCharacterState(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) })),
   }),
 );

@@ -1,4 +1,5 @@
-import type { Context } from '../context.js';
+import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/read-cache.js';
+import { characterWrite, type Context } from '../context.js';
 import { ConflictError } from '../errors.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
 import { builder } from '../graphql/builder.js';
@@ -84,8 +85,18 @@ builder.queryFields((t) => ({
     type: 'characters',
     nullable: true,
     args: { id: t.arg.id() },
-    resolve: (query, _root, { id }, ctx) =>
-      isUuid(String(id)) ? ctx.db.query.characters.findFirst(query({ where: { id: String(id) } })) : null,
+    description: 'A character with everything it owns; cached for 5 minutes per selection, dropped on every change.',
+    resolve: (query, _root, { id }, ctx) => {
+      if (!isUuid(String(id))) return null;
+      const options = query({ where: { id: String(id) } });
+      return ctx.cache.read(
+        'character',
+        characterKey(String(id)),
+        options,
+        () => ctx.db.query.characters.findFirst(options),
+        CHARACTER_TTL_SECONDS,
+      );
+    },
   }),
   characters: t.drizzleConnection({
     type: 'characters',
@@ -103,7 +114,7 @@ builder.mutationFields((t) => ({
     errors: { types: [...AUTHENTICATED_ERRORS, ConflictError] },
     resolve: async (_root, { input }, ctx) => {
       const playerId = await ctx.requireViewerId();
-      const { id } = await createCharacter(ctx.db, playerId, input);
+      const { id } = await characterWrite(ctx, createCharacter(ctx.db, playerId, input));
       return { characterId: id };
     },
   }),

@@ -10,18 +10,25 @@ export interface StatementLog {
   statements: string[];
 }
 
-const storage = new AsyncLocalStorage<StatementLog>();
+// Scopes nest (a test counting around a request that the metrics plugin also counts):
+// a statement is recorded in every enclosing scope.
+interface Scope {
+  log: StatementLog;
+  outer: Scope | undefined;
+}
+
+const storage = new AsyncLocalStorage<Scope>();
 
 export function recordStatement(sql: string): void {
-  storage.getStore()?.statements.push(sql);
+  for (let scope = storage.getStore(); scope; scope = scope.outer) scope.log.statements.push(sql);
 }
 
 export function runWithStatementLog<T>(log: StatementLog, fn: () => T): T {
-  return storage.run(log, fn);
+  return storage.run({ log, outer: storage.getStore() }, fn);
 }
 
 export async function collectStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
   const log: StatementLog = { statements: [] };
-  const result = await storage.run(log, fn);
+  const result = await runWithStatementLog(log, fn);
   return { result, statements: log.statements };
 }

@@ -1,5 +1,5 @@
 import { AttributesRef, CreateCharacterPayload } from '../characters/types.js';
-import type { Context } from '../context.js';
+import { characterWrite, type Context } from '../context.js';
 import { ConflictError, DraftIncompleteError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
@@ -104,6 +104,6 @@ builder.mutationFields((t) => ({
     description: 'Creates the character from a complete draft, then deletes the draft.',
     args: { id: t.arg.id() },
     errors: { types: [...DRAFT_ERRORS, DraftIncompleteError, ConflictError] },
-    resolve: async (_root, { id }, ctx) => finalizeDraft(deps(ctx), await ctx.requireViewerId(), String(id)),
+    resolve: async (_root, { id }, ctx) => characterWrite(ctx, finalizeDraft(deps(ctx), await ctx.requireViewerId(), String(id))),
   }),
 }));

@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from 
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
 import { awakenAbility, rankUpAbility } from './abilities.js';
 import { bondEssence } from './bond.js';
+import { characterWrite } from '../context.js';
 import { builder } from '../graphql/builder.js';
 import { EssenceTypeRef } from '../reference/types.js';
 
@@ -76,19 +77,21 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: BondEssenceInput }) },
     errors: { types: [...OWNED_ROW_ERRORS, LimitReachedError, ConflictError] },
     resolve: async (_root, { input }, ctx) =>
-      bondEssence(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) }),
+      characterWrite(ctx, bondEssence(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) })),
   }),
   awakenAbility: t.field({
     type: AbilityPayload,
     args: { abilityId: t.arg.id() },
     errors: { types: [...OWNED_ROW_ERRORS, ConflictError] },
-    resolve: async (_root, { abilityId }, ctx) => awakenAbility(ctx.db, await ctx.requireViewerId(), String(abilityId)),
+    resolve: async (_root, { abilityId }, ctx) =>
+      characterWrite(ctx, awakenAbility(ctx.db, await ctx.requireViewerId(), String(abilityId))),
   }),
   rankUpAbility: t.field({
     type: AbilityPayload,
     description: "Raises an ability one rank, never above its character's rank.",
     args: { abilityId: t.arg.id() },
     errors: { types: [...OWNED_ROW_ERRORS] },
-    resolve: async (_root, { abilityId }, ctx) => rankUpAbility(ctx.db, await ctx.requireViewerId(), String(abilityId)),
+    resolve: async (_root, { abilityId }, ctx) =>
+      characterWrite(ctx, rankUpAbility(ctx.db, await ctx.requireViewerId(), String(abilityId))),
   }),
 }));

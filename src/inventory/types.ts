@@ -1,5 +1,6 @@
 import { characterPayload, committedCharacter } from '../characters/types.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
+import { characterWrite } from '../context.js';
 import { builder } from '../graphql/builder.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
 import { addInventoryItems, equipItem, removeInventoryItem, unequipItem, type StackChange } from './inventory.js';
@@ -64,26 +65,27 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: AddInventoryItemsInput }) },
     errors: { types: [...STACK_ERRORS, LimitReachedError] },
     resolve: async (_root, { input }, ctx) =>
-      addInventoryItems(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) }),
+      characterWrite(ctx, addInventoryItems(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) })),
   }),
   removeInventoryItem: t.field({
     type: InventoryItemPayload,
     args: { input: t.arg({ type: RemoveInventoryItemInput }) },
     errors: { types: [...STACK_ERRORS] },
     resolve: async (_root, { input }, ctx) =>
-      removeInventoryItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) }),
+      characterWrite(ctx, removeInventoryItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) })),
   }),
   equipItem: t.field({
     type: InventoryItemPayload,
     args: { input: t.arg({ type: EquipItemInput }) },
     errors: { types: [...STACK_ERRORS, ConflictError] },
     resolve: async (_root, { input }, ctx) =>
-      equipItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) }),
+      characterWrite(ctx, equipItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) })),
   }),
   unequipItem: t.field({
     type: InventoryItemPayload,
     args: { inventoryItemId: t.arg.id() },
     errors: { types: [...STACK_ERRORS] },
-    resolve: async (_root, { inventoryItemId }, ctx) => unequipItem(ctx.db, await ctx.requireViewerId(), String(inventoryItemId)),
+    resolve: async (_root, { inventoryItemId }, ctx) =>
+      characterWrite(ctx, unequipItem(ctx.db, await ctx.requireViewerId(), String(inventoryItemId))),
   }),
 }));

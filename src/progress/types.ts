@@ -1,5 +1,6 @@
 import { committedCharacter } from '../characters/types.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { characterWrite } from '../context.js';
 import { builder } from '../graphql/builder.js';
 import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
 import { abandonQuest, completeQuest, startQuest, updateQuestProgress } from './quests.js';
@@ -52,25 +53,25 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartQuestInput }) },
     errors: { types: [...QUEST_ERRORS] },
     resolve: async (_root, { input }, ctx) =>
-      startQuest(ctx.db, await ctx.requireViewerId(), { characterId: String(input.characterId), questId: input.questId }),
+      characterWrite(ctx, startQuest(ctx.db, await ctx.requireViewerId(), { characterId: String(input.characterId), questId: input.questId })),
   }),
   updateQuestProgress: t.field({
     type: QuestPayload,
     args: { input: t.arg({ type: QuestProgressInput }) },
     errors: { types: [...QUEST_ERRORS] },
     resolve: async (_root, { input }, ctx) =>
-      updateQuestProgress(ctx.db, await ctx.requireViewerId(), { id: String(input.id), progress: input.progress }),
+      characterWrite(ctx, updateQuestProgress(ctx.db, await ctx.requireViewerId(), { id: String(input.id), progress: input.progress })),
   }),
   completeQuest: t.field({
     type: QuestPayload,
     args: { id: t.arg.id() },
     errors: { types: [...QUEST_ERRORS] },
-    resolve: async (_root, { id }, ctx) => completeQuest(ctx.db, await ctx.requireViewerId(), String(id)),
+    resolve: async (_root, { id }, ctx) => characterWrite(ctx, completeQuest(ctx.db, await ctx.requireViewerId(), String(id))),
   }),
   abandonQuest: t.field({
     type: QuestPayload,
     args: { id: t.arg.id() },
     errors: { types: [...QUEST_ERRORS] },
-    resolve: async (_root, { id }, ctx) => abandonQuest(ctx.db, await ctx.requireViewerId(), String(id)),
+    resolve: async (_root, { id }, ctx) => characterWrite(ctx, abandonQuest(ctx.db, await ctx.requireViewerId(), String(id))),
   }),
 }));

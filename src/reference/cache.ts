@@ -3,6 +3,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { KIND_NAMES, KINDS, type KindName, type KindRecords } from './kinds.js';
 import { readGameDataVersion } from './load.js';
 
@@ -40,6 +41,7 @@ export class ReferenceData {
     private readonly db: Executor,
     private readonly redis: Redis,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   async all<K extends KindName>(kind: K): Promise<Array<KindRecords[K]>> {
@@ -47,8 +49,12 @@ export class ReferenceData {
     const hash = cached?.[0]?.[1] as Record<string, string> | undefined;
     if (hash?.[LOADED]) {
       const records = this.parseAll<K>(kind, hash);
-      if (records) return records;
+      if (records) {
+        this.metrics.cacheHits.inc({ tier: 'reference' });
+        return records;
+      }
     }
+    this.metrics.cacheMisses.inc({ tier: 'reference' });
     const version = cached ? ((cached[1]?.[1] as string | null) ?? '') : null;
     return this.loadAndFill(kind, version);
   }
@@ -61,10 +67,14 @@ export class ReferenceData {
       const values = cached[1]?.[1] as Array<string | null>;
       const parsed = values.map((value) => (value === null ? null : this.parse<K>(kind, value)));
       if (parsed.every((record, i) => record !== undefined || values[i] === null)) {
+        this.metrics.cacheHits.inc({ tier: 'reference' });
         return parsed.map((record) => record ?? null);
       }
     }
-    if (!cached) return this.fromPostgres(kind, ids);
+    if (!cached) {
+      this.metrics.cacheMisses.inc({ tier: 'reference' });
+      return this.fromPostgres(kind, ids);
+    }
     const byId = new Map((await this.all(kind)).map((record) => [(record as AnyRecord).id, record]));
     return ids.map((id) => byId.get(id) ?? null);
   }

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+export const CHARACTER_TTL_SECONDS = 5 * 60;
+export const characterKey = (id: string) => `character:${id}`;
+export const CACHE_EPOCH_KEY = 'cache:epoch';
+const versionKey = (key: string) => `${key}:ver`;
+
+// Fill only if neither the epoch nor the key's version moved since PostgreSQL was read:
+// a write that committed in between (or an outage) makes this read's result old.
+const FILL_IF_UNCHANGED = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+return 1`;
+
+/**
+ * Cache-aside for planned reads (one drizzle query for a whole GraphQL selection):
+ * a Redis hash per entity (`character:{id}`), one field per selection shape, expiring
+ * with the entity's tier.
+ *
+ * Freshness rests on three rules. Writers delete the hash and bump `{key}:ver` after
+ * commit. A fill is refused if that version, or the global `cache:epoch`, moved while
+ * PostgreSQL was being read. And whenever this process loses Redis (a failed command or a
+ * dropped connection) it stops using the cache and, once Redis is back, bumps the epoch
+ * before using it again: an invalidation lost in the outage can then never be shadowed
+ * by an entry written before it, on any instance, because entries carry their epoch.
+ */
+export class ReadCache {
+  private degraded = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    redis.on('close', () => this.markDegraded('connection closed'));
+  }
+
+  async read<T>(tier: string, key: string, selection: unknown, load: () => Promise<T | undefined>, ttlSeconds: number): Promise<T | undefined> {
+    const field = fingerprint(selection);
+    if (field === null || !(await this.usable())) {
+      this.metrics.cacheMisses.inc({ tier });
+      return load();
+    }
+    let epoch: string;
+    let version: string;
+    try {
+      const results = await this.redis.pipeline().get(CACHE_EPOCH_KEY).get(versionKey(key)).hget(key, field).exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('pipeline returned nothing');
+      [epoch, version] = [(results[0]![1] as string | null) ?? '', (results[1]![1] as string | null) ?? ''];
+      const cached = results[2]![1] as string | null;
+      if (cached) {
+        const entry = JSON.parse(cached) as { e: string; v: T };
+        if (entry.e === epoch) {
+          this.metrics.cacheHits.inc({ tier });
+          return entry.v;
+        }
+      }
+    } catch (error) {
+      this.markDegraded((error as Error).message);
+      this.metrics.cacheMisses.inc({ tier });
+      return load();
+    }
+    this.metrics.cacheMisses.inc({ tier });
+    const value = await load();
+    if (value !== undefined) {
+      const entry = JSON.stringify({ e: epoch, v: value });
+      await this.redis
+        .eval(FILL_IF_UNCHANGED, 3, CACHE_EPOCH_KEY, versionKey(key), key, epoch, version, field, entry, ttlSeconds)
+        .catch((error: Error) => this.markDegraded(error.message));
+    }
+    return value;
+  }
+
+  /** After a commit: drop every cached shape of these entities and bump their versions. */
+  async invalidate(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const multi = this.redis.multi();
+    for (const key of keys) multi.del(key).incr(versionKey(key)).expire(versionKey(key), 60 * 60);
+    try {
+      const results = await multi.exec();
+      if (!results || results.some(([error]) => error)) throw new Error('invalidation failed');
+    } catch (error) {
+      // The entries may now be stale: stop trusting the cache until the epoch is bumped.
+      this.markDegraded((error as Error).message);
+    }
+  }
+
+  private markDegraded(reason: string): void {
+    if (this.degraded) return;
+    this.degraded = true;
+    this.log.warn({ reason }, 'Redis unavailable: reads bypass the cache until it is back');
+  }
+
+  /** True when the cache can be trusted; after an outage, bumps the epoch first. */
+  private async usable(): Promise<boolean> {
+    if (!this.degraded) return true;
+    if (this.redis.status !== 'ready') return false;
+    try {
+      await this.redis.incr(CACHE_EPOCH_KEY);
+      this.degraded = false;
+      this.log.info('Redis is back: cache epoch bumped, entries from before the outage are ignored');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * A stable name for a selection (drizzle query options without the `where`, which the key
+ * already identifies). Null when the options hold anything but plain data, such as SQL
+ * fragments, so such reads simply skip the cache.
+ */
+export function fingerprint(selection: unknown): string | null {
+  const canonical = (value: unknown, top = false): unknown => {
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value;
+    if (Array.isArray(value)) return value.map((item) => canonical(item));
+    if (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+      return Object.keys(value as object)
+        .filter((key) => !(top && key === 'where'))
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]);
+    }
+    throw new Error('not plain data');
+  };
+  try {
+    return createHash('sha1').update(JSON.stringify(canonical(selection, true))).digest('base64url');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,36 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics for one server process, served at /metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly cacheHits = new Counter({
+    name: 'guildhall_cache_hits_total',
+    help: 'Cache reads answered from Redis, by tier.',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheMisses = new Counter({
+    name: 'guildhall_cache_misses_total',
+    help: 'Cache reads that went to PostgreSQL, by tier (including reads while Redis is unavailable).',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sqlStatements = new Histogram({
+    name: 'guildhall_sql_statements_per_operation',
+    help: 'SQL statements issued by one GraphQL operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0, 1, 2, 3, 5, 8, 13, 21, 50],
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'guildhall_graphql_duration_seconds',
+    help: 'Time to execute one GraphQL operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+}
