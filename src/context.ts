@@ -81,7 +81,7 @@ export function createContext(services: Services, request: Request, clientAddres
     ...services,
     sessionToken,
     clientAddress,
-    loaders: createLoaders(services.reference),
+    loaders: createLoaders(services),
     viewerId,
     requireViewerId: async () => {
       const id = await viewerId();

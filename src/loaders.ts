@@ -1,15 +1,25 @@
 import DataLoader from 'dataloader';
+import { loadProfiles, type PublicProfile } from './accounts/player-profiles.js';
+import type { ReadCache } from './cache/read-cache.js';
+import type { Executor } from './db/client.js';
 import type { KindName, KindRecords } from './reference/kinds.js';
 import type { ReferenceData } from './reference/cache.js';
 
 /** Request-scoped DataLoaders, created lazily: one batch per kind per tick. */
 export interface Loaders {
   reference<K extends KindName>(kind: K): DataLoader<string, KindRecords[K] | null>;
+  /** Public profiles of players referenced from Redis records (tavern games, drinks). */
+  player: DataLoader<string, PublicProfile | null>;
 }
 
-export function createLoaders(reference: ReferenceData): Loaders {
+export function createLoaders(services: { db: Executor; cache: ReadCache; reference: ReferenceData }): Loaders {
+  const { reference } = services;
   const byKind = new Map<KindName, DataLoader<string, unknown>>();
+  let player: DataLoader<string, PublicProfile | null> | undefined;
   return {
+    get player() {
+      return (player ??= new DataLoader((ids) => loadProfiles(services.db, services.cache, ids)));
+    },
     reference<K extends KindName>(kind: K) {
       let loader = byKind.get(kind);
       if (!loader) {

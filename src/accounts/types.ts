@@ -11,6 +11,7 @@ import { builder } from '../graphql/builder.js';
 import { isUuid } from '../validation.js';
 import { charactersChanged, playerCharactersChanged } from '../context.js';
 import { deleteAccount, login, logout, register, type Session } from './accounts.js';
+import { profileKey } from './player-profiles.js';
 
 export const PlayerRef = builder.drizzleObject('players', {
   name: 'Player',
@@ -102,8 +103,9 @@ builder.mutationFields((t) => ({
     errors: { types: [InvalidCredentialsError, RateLimitedError, ServiceUnavailableError] },
     resolve: async (_root, { input }, ctx) => {
       const session = await login(ctx.db, ctx.redis, input, ctx.clientAddress);
-      // lastLogin changed: cached characters may carry their player's lastLogin.
+      // lastLogin changed: the cached profile and cached characters may carry it.
       await playerCharactersChanged(ctx, session.playerId);
+      await ctx.cache.invalidate([profileKey(session.playerId)]);
       return signedIn(ctx, session);
     },
   }),
@@ -116,6 +118,7 @@ builder.mutationFields((t) => ({
       const playerId = await ctx.requireViewerId();
       const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password, sessionToken: ctx.sessionToken });
       await charactersChanged(ctx, ...deleted.characterIds);
+      await ctx.cache.invalidate([profileKey(playerId)]);
       return deleted;
     },
   }),

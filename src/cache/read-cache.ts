@@ -17,6 +17,29 @@ redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 return 1`;
 
+// The same, for many string keys: KEYS = epoch, key1, ver1, key2, ver2 …;
+// ARGV = epoch, ttl, expected ver1, value1, expected ver2, value2 …
+const FILL_MANY_IF_UNCHANGED = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+local filled = 0
+for i = 2, #KEYS, 2 do
+  local arg = i + 1
+  if (redis.call('GET', KEYS[i + 1]) or '') == ARGV[arg] then
+    redis.call('SET', KEYS[i], ARGV[arg + 1], 'EX', ARGV[2])
+    filled = filled + 1
+  end
+end
+return filled`;
+
+function parseEntry<T>(value: string | null): { e: string; v: T } | null {
+  if (!value) return null;
+  try {
+    return JSON.parse(value) as { e: string; v: T };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Cache-aside for planned reads (one drizzle query for a whole GraphQL selection):
  * a Redis hash per entity (`character:{id}`), one field per selection shape, expiring
@@ -53,13 +76,10 @@ export class ReadCache {
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error('pipeline returned nothing');
       [epoch, version] = [(results[0]![1] as string | null) ?? '', (results[1]![1] as string | null) ?? ''];
-      const cached = results[2]![1] as string | null;
-      if (cached) {
-        const entry = JSON.parse(cached) as { e: string; v: T };
-        if (entry.e === epoch) {
-          this.metrics.cacheHits.inc({ tier });
-          return entry.v;
-        }
+      const entry = parseEntry<T>(results[2]![1] as string | null);
+      if (entry && entry.e === epoch) {
+        this.metrics.cacheHits.inc({ tier });
+        return entry.v;
       }
     } catch (error) {
       this.markDegraded((error as Error).message);
@@ -75,6 +95,56 @@ export class ReadCache {
         .catch((error: Error) => this.markDegraded(error.message));
     }
     return value;
+  }
+
+  /**
+   * Values of plain string keys (`user:{id}:profile`): one MGET for all of them (with the
+   * epoch and their versions), `loadMissing` once for the misses, one script to fill.
+   */
+  async readMany<T>(
+    tier: string,
+    keys: readonly string[],
+    loadMissing: (missing: string[]) => Promise<Map<string, T>>,
+    ttlSeconds: number,
+  ): Promise<Array<T | undefined>> {
+    const found = new Map<string, T>();
+    let epoch: string | null = null;
+    let versions: string[] = [];
+    if (await this.usable()) {
+      try {
+        const values = await this.redis.mget(CACHE_EPOCH_KEY, ...keys, ...keys.map(versionKey));
+        epoch = values[0] ?? '';
+        versions = values.slice(1 + keys.length).map((v) => v ?? '');
+        keys.forEach((key, i) => {
+          const entry = parseEntry<T>(values[1 + i] ?? null);
+          if (entry && entry.e === epoch) found.set(key, entry.v);
+        });
+      } catch (error) {
+        this.markDegraded((error as Error).message);
+        epoch = null;
+      }
+    }
+    const missing = keys.filter((key) => !found.has(key));
+    this.metrics.cacheHits.inc({ tier }, found.size);
+    this.metrics.cacheMisses.inc({ tier }, missing.length);
+    if (missing.length > 0) {
+      const loaded = await loadMissing(missing);
+      const fills: string[] = [];
+      const fillKeys: string[] = [];
+      for (const key of missing) {
+        const value = loaded.get(key);
+        if (value === undefined) continue;
+        found.set(key, value);
+        fillKeys.push(key, versionKey(key));
+        fills.push(versions[keys.indexOf(key)] ?? '', JSON.stringify({ e: epoch, v: value }));
+      }
+      if (epoch !== null && fillKeys.length > 0) {
+        await this.redis
+          .eval(FILL_MANY_IF_UNCHANGED, 1 + fillKeys.length, CACHE_EPOCH_KEY, ...fillKeys, epoch, ttlSeconds, ...fills)
+          .catch((error: Error) => this.markDegraded(error.message));
+      }
+    }
+    return keys.map((key) => found.get(key));
   }
 
   /** After a commit: drop every cached shape of these entities and bump their versions. */

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { createServices } from '../../src/context.js';
+import { createServices, type Services } from '../../src/context.js';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
 import { collectStatements } from '../../src/db/statement-log.js';
 import { connectRedis, type RedisHandle } from '../../src/redis/client.js';
@@ -26,6 +26,7 @@ export interface RequestOptions {
 
 export interface TestApp {
   yoga: GuildhallYoga;
+  services: Services;
   database: DatabaseHandle;
   redisHandle: RedisHandle;
   databaseUrl: string;
@@ -75,15 +76,18 @@ async function freshRedisUrl(): Promise<string> {
 }
 
 export async function startTestApp(options: { draftTtlSeconds?: number } = {}): Promise<TestApp> {
+  const [databaseUrl, redisUrl] = await Promise.all([freshDatabaseUrl(), freshRedisUrl()]);
+  return startInstance(databaseUrl, redisUrl, options);
+}
+
+/** A server instance on given PostgreSQL and Redis URLs: two of them on the same URLs are two instances of one deployment. */
+export async function startInstance(databaseUrl: string, redisUrl: string, options: { draftTtlSeconds?: number } = {}): Promise<TestApp> {
   const logLines: string[] = [];
   const log = capturingLogger(logLines);
-  const [databaseUrl, redisUrl] = await Promise.all([freshDatabaseUrl(), freshRedisUrl()]);
   const database = await connectPostgres(databaseUrl, { poolSize: 10, log });
   const redisHandle = await connectRedis(redisUrl, log);
-  const yoga = createServer(
-    createServices(database.db, redisHandle.redis, log, options),
-    { probes: { database: database.ping, redis: redisHandle.ping } },
-  );
+  const services = createServices(database.db, redisHandle.redis, log, options);
+  const yoga = createServer(services, { probes: { database: database.ping, redis: redisHandle.ping } });
 
   async function gql<R, V>(document: TypedDocumentNode<R, V>, variables: V, options: RequestOptions = {}) {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
@@ -98,6 +102,7 @@ export async function startTestApp(options: { draftTtlSeconds?: number } = {}): 
 
   return {
     yoga,
+    services,
     database,
     redisHandle,
     databaseUrl,

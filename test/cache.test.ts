@@ -1,0 +1,253 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { profileKey } from '../src/accounts/player-profiles.js';
+import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey } from '../src/cache/read-cache.js';
+import { updateCharacterState } from '../src/characters/state.js';
+import { characterWrite, createContext } from '../src/context.js';
+import { collectStatements } from '../src/db/statement-log.js';
+import {
+  AddInventoryItemsDocument,
+  AwakenAbilityDocument,
+  BondEssenceDocument,
+  CharacterWithOwnerDocument,
+  CreateCharacterDocument,
+  CreateDraftDocument,
+  DeleteAccountDocument,
+  EquipItemDocument,
+  LoginDocument,
+  RankUpAbilityDocument,
+  RemoveInventoryItemDocument,
+  StartQuestDocument,
+  UnequipItemDocument,
+  UpdateCharacterStateDocument,
+  ViewerDocument,
+} from './generated/graphql.js';
+import { startInstance, startTestApp, type TestApp } from './support/harness.js';
+import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
+
+let a: TestApp;
+let b: TestApp;
+beforeAll(async () => {
+  a = await startTestApp();
+  b = await startInstance(a.databaseUrl, a.redisUrl);
+});
+afterAll(async () => {
+  await b.close();
+  await a.close();
+});
+
+const read = (app: TestApp, id: string, player?: SignedInPlayer) =>
+  app.gqlCounted(CharacterWithOwnerDocument, { id }, { token: player?.token });
+
+describe('character(id) cache', () => {
+  it('a warm read issues no SQL at all; the entry is character:{id} with a 5 minute TTL', async () => {
+    const owner = await registerPlayer(a);
+    const character = await createCharacterFor(a, owner);
+    const cold = await read(a, character.id);
+    expect(cold.statements).toHaveLength(1);
+    const warm = await read(a, character.id);
+    expect(warm.statements).toEqual([]);
+    expect(warm.response).toEqual(cold.response);
+    expect(await a.redisHandle.redis.type(characterKey(character.id))).toBe('hash');
+    const ttl = await a.redisHandle.redis.ttl(characterKey(character.id));
+    expect(ttl).toBeGreaterThan(CHARACTER_TTL_SECONDS - 5);
+    expect(ttl).toBeLessThanOrEqual(CHARACTER_TTL_SECONDS);
+    // The other instance reads the same entry.
+    expect((await read(b, character.id)).statements).toEqual([]);
+  });
+
+  it("never serves a player's email to another player, even from a warm entry", async () => {
+    const [owner, stranger] = [await registerPlayer(a), await registerPlayer(a)];
+    const character = await createCharacterFor(a, owner);
+    expect((await read(a, character.id, owner)).response.data!.character!.player.email).toBe(owner.email);
+    const asStranger = await read(b, character.id, stranger);
+    expect(asStranger.statements).toEqual([]);
+    expect(asStranger.response.data!.character!.player.email).toBeNull();
+    expect((await read(b, character.id)).response.data!.character!.player.email).toBeNull();
+  });
+});
+
+describe('freshness across two instances', () => {
+  let owner: SignedInPlayer;
+  let characterId: string;
+  beforeAll(async () => {
+    owner = await registerPlayer(a);
+    characterId = (await createCharacterFor(a, owner)).id;
+  });
+
+  /** Warms B's cache, writes on A, and returns B's next read. */
+  async function afterWrite(write: () => Promise<unknown>) {
+    await read(b, characterId);
+    expect((await read(b, characterId)).statements).toEqual([]);
+    await write();
+    return (await read(b, characterId)).response.data!.character!;
+  }
+  const as = { token: () => ({ token: owner.token }) };
+
+  it('sees a bonded essence', async () => {
+    const after = await afterWrite(() =>
+      a.gql(BondEssenceDocument, { input: { characterId, essenceType: 'fire', attribute: 'POWER' } }, as.token()),
+    );
+    expect(after.essences).toEqual([{ essenceType: 'fire' }]);
+  });
+
+  it('sees an awakened and a ranked-up ability', async () => {
+    const abilityId = (await read(b, characterId)).response.data!.character!.abilities[0]!.id;
+    expect((await afterWrite(() => a.gql(AwakenAbilityDocument, { abilityId }, as.token()))).abilities[0]!.awakened).toBe(true);
+    await a.services.db.execute(`update characters set rank = 'iron' where id = '${characterId}'`);
+    await a.services.cache.invalidate([characterKey(characterId)]);
+    const ranked = await afterWrite(() => a.gql(RankUpAbilityDocument, { abilityId }, as.token()));
+    expect(ranked.abilities[0]!.currentRank).toBe('IRON');
+  });
+
+  it('sees inventory added, equipped, unequipped and removed', async () => {
+    const added = await afterWrite(() =>
+      a.gql(AddInventoryItemsDocument, { input: { characterId, items: [{ itemId: 'leather_cap', quantity: 1 }] } }, as.token()),
+    );
+    const cap = added.inventory.find((i) => i.itemId === 'leather_cap')!;
+    expect(cap.slot).toBeNull();
+    const equipped = await afterWrite(() => a.gql(EquipItemDocument, { input: { inventoryItemId: cap.id, slot: 0 } }, as.token()));
+    expect(equipped.inventory.find((i) => i.id === cap.id)!.slot).toBe(0);
+    const unequipped = await afterWrite(() => a.gql(UnequipItemDocument, { inventoryItemId: cap.id }, as.token()));
+    expect(unequipped.inventory.find((i) => i.id === cap.id)!.slot).toBeNull();
+    const removed = await afterWrite(() => a.gql(RemoveInventoryItemDocument, { input: { inventoryItemId: cap.id, quantity: 1 } }, as.token()));
+    expect(removed.inventory.find((i) => i.id === cap.id)).toBeUndefined();
+  });
+
+  it('sees live state and quests', async () => {
+    const state = await afterWrite(() =>
+      a.gql(UpdateCharacterStateDocument, { input: { characterId, health: 33, currentRoomId: 'bridge' } }, as.token()),
+    );
+    expect(state).toMatchObject({ health: 33, currentRoomId: 'bridge' });
+    const quest = await afterWrite(() => a.gql(StartQuestDocument, { input: { characterId, questId: 'fresh_eyes' } }, as.token()));
+    expect(quest.activeQuests).toEqual([{ questId: 'fresh_eyes' }]);
+  });
+
+  it("sees a sibling character and the player's new lastLogin", async () => {
+    const name = uniqueCharacterName('Sibling');
+    const sibling = await afterWrite(() => a.gql(CreateCharacterDocument, { input: { name } }, as.token()));
+    expect(sibling.player.characters.map((c) => c.name)).toContain(name);
+    const before = sibling.player.lastLogin;
+    const relogged = await afterWrite(() => a.gql(LoginDocument, { input: { login: owner.username, password: owner.password } }));
+    expect(relogged.player.lastLogin).not.toBe(before);
+  });
+
+  it('sees the character gone once its player deletes the account', async () => {
+    await read(b, characterId);
+    const deleted = await a.gql(DeleteAccountDocument, { input: { password: owner.password } }, as.token());
+    expect(deleted.data!.deleteAccount).toMatchObject({ __typename: 'DeleteAccountPayload' });
+    expect((await read(b, characterId)).response.data!.character).toBeNull();
+    expect(await a.redisHandle.redis.exists(`session:${owner.token}`)).toBe(0);
+  });
+});
+
+describe('player profiles loader', () => {
+  it('N lookups in one tick make one SQL statement; a second round makes none', async () => {
+    const players = await Promise.all(Array.from({ length: 8 }, () => registerPlayer(a)));
+    const ids = [...players.map((p) => p.id), '00000000-0000-4000-8000-000000000000'];
+    const load = (wanted: string[]) => {
+      const ctx = createContext(a.services, new Request('http://guildhall.test/graphql'), 'test');
+      return collectStatements(() => Promise.all(wanted.map((id) => ctx.loaders.player.load(id))));
+    };
+    const cold = await load(ids);
+    expect(cold.statements).toHaveLength(1);
+    expect(cold.statements[0]).toMatch(/where "players"\."id" in/);
+    expect(cold.result.map((p) => p?.username)).toEqual([...players.map((p) => p.username), undefined]);
+    expect(JSON.stringify(cold.result)).not.toContain('@');
+    const warm = await load(players.map((p) => p.id)); // an id with no player is not cached
+    expect(warm.statements).toEqual([]);
+    expect(warm.result).toEqual(cold.result.slice(0, players.length));
+    expect(await a.redisHandle.redis.ttl(profileKey(players[0]!.id))).toBeGreaterThan(3590);
+  });
+});
+
+describe('metrics', () => {
+  it('/metrics reports cache hits and misses per tier, SQL per operation and latency', async () => {
+    const owner = await registerPlayer(a);
+    const character = await createCharacterFor(a, owner);
+    await read(a, character.id);
+    await read(a, character.id);
+    const text = await (await a.yoga.fetch('http://guildhall.test/metrics')).text();
+    expect(text).toMatch(/guildhall_cache_hits_total\{tier="character"\} [1-9]/);
+    expect(text).toMatch(/guildhall_cache_misses_total\{tier="character"\} [1-9]/);
+    expect(text).toMatch(/guildhall_sql_statements_per_operation_count\{operation="CharacterWithOwner"\} [1-9]/);
+    expect(text).toMatch(/guildhall_graphql_duration_seconds_bucket\{le="[\d.]+",operation="CharacterWithOwner"\}/);
+  });
+});
+
+describe('Redis failure', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guildhall-redis-outage-'));
+  let port: number;
+  let app: TestApp;
+
+  const startRedis = () =>
+    execFileSync('redis-server', [
+      '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
+      '--dir', dir, '--dbfilename', 'dump.rdb', '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log'),
+    ]);
+  async function waitFor(condition: () => Promise<boolean>) {
+    for (let i = 0; i < 100; i++) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('timed out');
+  }
+
+  beforeAll(async () => {
+    port = await new Promise<number>((resolve) => {
+      const server = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    startRedis();
+    app = await startInstance(a.databaseUrl, `redis://127.0.0.1:${port}`);
+  });
+  afterAll(async () => {
+    await app.close();
+    spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads fall back to PostgreSQL, Redis-only features are SERVICE_UNAVAILABLE, and nothing stale is read afterwards', async () => {
+    const owner = await registerPlayer(app);
+    const character = await createCharacterFor(app, owner);
+    await read(app, character.id);
+    expect((await read(app, character.id)).statements).toEqual([]);
+
+    // Redis goes away, keeping its data on disk (so the old entry comes back with it).
+    spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'save']);
+    await waitFor(async () => (await app.yoga.fetch('http://guildhall.test/ready')).status === 503);
+
+    const during = await read(app, character.id);
+    expect(during.response.errors).toBeUndefined();
+    expect(during.response.data!.character!.health).toBe(100);
+    const viewer = await app.gql(ViewerDocument, {}, { token: owner.token });
+    expect(viewer.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    const draft = await app.gql(CreateDraftDocument, { input: {} }, { token: owner.token });
+    expect(draft.data!.createDraft).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+
+    // A write lands while Redis is down: its invalidation cannot reach Redis.
+    const ctx = createContext(app.services, new Request('http://guildhall.test/'), 'test');
+    ctx.signedIn(owner.id);
+    await characterWrite(ctx, updateCharacterState(app.services.db, owner.id, { characterId: character.id, health: 42 }));
+
+    startRedis();
+    await waitFor(async () => (await app.yoga.fetch('http://guildhall.test/ready')).status === 200);
+    expect(await app.redisHandle.redis.exists(characterKey(character.id))).toBe(1); // the old entry is back…
+
+    const after = await read(app, character.id);
+    expect(after.response.data!.character!.health).toBe(42); // …and is not served
+    expect(await app.redisHandle.redis.get(CACHE_EPOCH_KEY)).not.toBeNull();
+    await waitFor(async () => (await read(app, character.id)).statements.length === 0);
+    expect((await read(app, character.id)).response.data!.character!.health).toBe(42);
+    expect((await app.gql(ViewerDocument, {}, { token: owner.token })).data!.viewer!.id).toBe(owner.id);
+
+    const outageLogs = app.logLines.filter((line) => line.includes('Redis unreachable'));
+    expect(outageLogs).toHaveLength(1);
+  });
+});
