@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +27,7 @@ import {
 } from './generated/graphql.js';
 import { startInstance, startTestApp, type TestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
+import { freePort } from './support/throwaway.js';
 
 let a: TestApp;
 let b: TestApp;
@@ -198,12 +198,7 @@ describe('Redis failure', () => {
   }
 
   beforeAll(async () => {
-    port = await new Promise<number>((resolve) => {
-      const server = createNetServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    port = await freePort();
     startRedis();
     app = await startInstance(a.databaseUrl, `redis://127.0.0.1:${port}`);
   });

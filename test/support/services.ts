@@ -1,15 +1,11 @@
 // Vitest global setup: throwaway PostgreSQL and Redis servers on loopback, for one test run.
-// Each test file gets its own database (cloned from a migrated template) and its own Redis db index.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Each test file gets its own database (cloned from a migrated, seeded template) and its own Redis db index.
 import { sql } from 'drizzle-orm';
 import type { TestProject } from 'vitest/node';
 import { connectPostgres } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { seedReferenceData } from '../../src/reference/seed.js';
+import { startThrowawayServices } from './throwaway.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,70 +17,20 @@ declare module 'vitest' {
 
 const TEMPLATE = 'guildhall_template';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function postgresBin(name: string): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const version of versions) {
-    const candidate = join(root, version, 'bin', name);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`PostgreSQL's ${name} not found under ${root}: run test/ensure-services.sh (installs Debian's postgresql)`);
-}
-
-/** PostgreSQL refuses to run as root; as root, run its binaries as the postgres user. */
-function runPostgresTool(bin: string, args: string[]): void {
-  const asRoot = process.getuid?.() === 0;
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  const result = spawnSync(cmd, argv, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-}
-
 export default async function setup(project: TestProject) {
-  const dir = mkdtempSync(join(tmpdir(), 'guildhall-test-'));
-  chmodSync(dir, 0o777);
-  const pgData = join(dir, 'pg');
-  const [pgPort, redisPort] = [await freePort(), await freePort()];
-
-  if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
-  runPostgresTool(postgresBin('initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '-N']);
-  runPostgresTool(postgresBin('pg_ctl'), [
-    '-D', pgData, '-l', join(dir, 'pg.log'), '-w', 'start',
-    '-o', `-c listen_addresses=127.0.0.1 -p ${pgPort} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
-  ]);
-  execFileSync('redis-server', [
-    '--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no', '--databases', '64',
-    '--daemonize', 'yes', '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log'), '--dir', dir,
-  ]);
-
-  const adminUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+  const services = await startThrowawayServices({ redisDatabases: 64 });
   const log = createLogger('silent');
-  const admin = await connectPostgres(adminUrl, { poolSize: 1, log });
+  const admin = await connectPostgres(services.postgresAdminUrl, { poolSize: 1, log });
   await admin.db.execute(sql.raw(`CREATE DATABASE ${TEMPLATE}`));
   await admin.close();
-  const template = await connectPostgres(`postgres://postgres@127.0.0.1:${pgPort}/${TEMPLATE}`, { poolSize: 1, log });
+  const template = await connectPostgres(services.postgresAdminUrl.replace(/\/postgres$/, `/${TEMPLATE}`), { poolSize: 1, log });
   await template.migrate();
   // Every test database starts with the reference data of seeds/ (essence types, items, …).
   await seedReferenceData(template.db, null, log);
   await template.close();
 
-  project.provide('postgresAdminUrl', adminUrl);
+  project.provide('postgresAdminUrl', services.postgresAdminUrl);
   project.provide('postgresTemplate', TEMPLATE);
-  project.provide('redisBaseUrl', `redis://127.0.0.1:${redisPort}`);
-
-  return () => {
-    spawnSync('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
-    runPostgresTool(postgresBin('pg_ctl'), ['-D', pgData, '-m', 'immediate', 'stop']);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  project.provide('redisBaseUrl', services.redisUrl);
+  return () => services.stop();
 }
