@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type Context, type Services } from './context.js';
 import { DomainError } from './errors.js';
+import { useCharacterResponseCache } from './cache/character-response-cache.js';
 import { useGuildhallMetrics } from './graphql/metrics-plugin.js';
 import { schema } from './graphql/schema.js';
 
@@ -76,6 +77,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     context: ({ request, req }) => createContext(services, request, req?.socket.remoteAddress ?? 'unknown'),
     plugins: [
       useGuildhallMetrics(services.metrics),
+      useCharacterResponseCache(services.cache),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
 import { profileKey } from '../src/accounts/player-profiles.js';
+import { invalidateReferenceCache } from '../src/reference/cache.js';
+import { items } from '../src/reference/tables.js';
 import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey } from '../src/cache/read-cache.js';
 import { updateCharacterState } from '../src/characters/state.js';
 import { characterWrite, createContext } from '../src/context.js';
@@ -11,6 +14,7 @@ import { collectStatements } from '../src/db/statement-log.js';
 import {
   AddInventoryItemsDocument,
   AwakenAbilityDocument,
+  CharacterInventoryItemsDocument,
   BondEssenceDocument,
   CharacterWithOwnerDocument,
   CreateCharacterDocument,
@@ -68,6 +72,22 @@ describe('character(id) cache', () => {
     expect(asStranger.statements).toEqual([]);
     expect(asStranger.response.data!.character!.player.email).toBeNull();
     expect((await read(b, character.id)).response.data!.character!.player.email).toBeNull();
+    // The anonymous response is now cached whole; the owner still gets their own email.
+    expect((await read(b, character.id, owner)).response.data!.character!.player.email).toBe(owner.email);
+  });
+
+  it('a cached response that embeds reference records is dropped when game:version changes', async () => {
+    const owner = await registerPlayer(a);
+    const character = await createCharacterFor(a, owner);
+    await a.gql(AddInventoryItemsDocument, { input: { characterId: character.id, items: [{ itemId: 'torch', quantity: 1 }] } }, { token: owner.token });
+    const itemNames = async () =>
+      (await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).response.data!.character!.inventory.map((i) => i.item?.name);
+    const before = await itemNames();
+    expect((await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).statements).toEqual([]);
+    await a.services.db.update(items).set({ data: sql`jsonb_set(data, '{name}', '"Relit Torch"')` }).where(eq(items.id, 'torch'));
+    await invalidateReferenceCache(a.redisHandle.redis, 'test-version-2');
+    expect(await itemNames()).toEqual(['Relit Torch']);
+    expect(before).not.toEqual(['Relit Torch']);
   });
 });
 
@@ -170,8 +190,10 @@ describe('metrics', () => {
     const owner = await registerPlayer(a);
     const character = await createCharacterFor(a, owner);
     await read(a, character.id);
-    await read(a, character.id);
+    await read(a, character.id); // answered whole from the response cache
+    await read(a, character.id, owner); // selects email with a session: executed, planned read from cache
     const text = await (await a.yoga.fetch('http://guildhall.test/metrics')).text();
+    expect(text).toMatch(/guildhall_cache_hits_total\{tier="response"\} [1-9]/);
     expect(text).toMatch(/guildhall_cache_hits_total\{tier="character"\} [1-9]/);
     expect(text).toMatch(/guildhall_cache_misses_total\{tier="character"\} [1-9]/);
     expect(text).toMatch(/guildhall_sql_statements_per_operation_count\{operation="CharacterWithOwner"\} [1-9]/);

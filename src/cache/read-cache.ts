@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { GAME_VERSION_KEY } from '../reference/cache.js';
 
 export const CHARACTER_TTL_SECONDS = 5 * 60;
 export const characterKey = (id: string) => `character:${id}`;
@@ -31,10 +32,18 @@ for i = 2, #KEYS, 2 do
 end
 return filled`;
 
-function parseEntry<T>(value: string | null): { e: string; v: T } | null {
+export interface FillGuard {
+  key: string;
+  field: string;
+  epoch: string;
+  version: string;
+  game: string | undefined;
+}
+
+function parseEntry<T>(value: string | null): { e: string; g?: string; v: T } | null {
   if (!value) return null;
   try {
-    return JSON.parse(value) as { e: string; v: T };
+    return JSON.parse(value) as { e: string; g?: string; v: T };
   } catch {
     return null;
   }
@@ -65,36 +74,62 @@ export class ReadCache {
 
   async read<T>(tier: string, key: string, selection: unknown, load: () => Promise<T | undefined>, ttlSeconds: number): Promise<T | undefined> {
     const field = fingerprint(selection);
-    if (field === null || !(await this.usable())) {
+    if (field === null) this.metrics.cacheMisses.inc({ tier });
+    const found = field === null ? null : await this.lookup<T>(tier, key, field);
+    if (found && 'value' in found) return found.value;
+    const value = await load();
+    if (found && value !== undefined) await this.fill(found.guard, value, ttlSeconds);
+    return value;
+  }
+
+  /**
+   * One round trip: the entry for `field` of hash `key`, if it is valid now, or else the
+   * guard a later fill must pass. Null when the cache cannot be used (Redis is down).
+   * With `gameVersion`, the entry must also have been made under the current
+   * `game:version` (for entries that embed reference data).
+   */
+  async lookup<T>(
+    tier: string,
+    key: string,
+    field: string,
+    options: { gameVersion?: boolean } = {},
+  ): Promise<{ value: T } | { guard: FillGuard } | null> {
+    if (!(await this.usable())) {
       this.metrics.cacheMisses.inc({ tier });
-      return load();
+      return null;
     }
-    let epoch: string;
-    let version: string;
     try {
-      const results = await this.redis.pipeline().get(CACHE_EPOCH_KEY).get(versionKey(key)).hget(key, field).exec();
+      const results = await this.redis
+        .pipeline()
+        .get(CACHE_EPOCH_KEY)
+        .get(versionKey(key))
+        .get(options.gameVersion ? GAME_VERSION_KEY : CACHE_EPOCH_KEY)
+        .hget(key, field)
+        .exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error('pipeline returned nothing');
-      [epoch, version] = [(results[0]![1] as string | null) ?? '', (results[1]![1] as string | null) ?? ''];
-      const entry = parseEntry<T>(results[2]![1] as string | null);
-      if (entry && entry.e === epoch) {
+      const [epoch, version, game] = results.slice(0, 3).map(([, value]) => (value as string | null) ?? '') as [string, string, string];
+      const entry = parseEntry<T>(results[3]![1] as string | null);
+      if (entry && entry.e === epoch && (!options.gameVersion || entry.g === game)) {
         this.metrics.cacheHits.inc({ tier });
-        return entry.v;
+        return { value: entry.v };
       }
+      this.metrics.cacheMisses.inc({ tier });
+      return { guard: { key, field, epoch, version, game: options.gameVersion ? game : undefined } };
     } catch (error) {
       this.markDegraded((error as Error).message);
       this.metrics.cacheMisses.inc({ tier });
-      return load();
+      return null;
     }
-    this.metrics.cacheMisses.inc({ tier });
-    const value = await load();
-    if (value !== undefined) {
-      const entry = JSON.stringify({ e: epoch, v: value });
-      await this.redis
-        .eval(FILL_IF_UNCHANGED, 3, CACHE_EPOCH_KEY, versionKey(key), key, epoch, version, field, entry, ttlSeconds)
-        .catch((error: Error) => this.markDegraded(error.message));
-    }
-    return value;
+  }
+
+  /** Stores a value read after `lookup`, unless a write or an outage came in between. */
+  async fill(guard: FillGuard, value: unknown, ttlSeconds: number): Promise<void> {
+    const entry = JSON.stringify({ e: guard.epoch, g: guard.game, v: value });
+    await this.redis
+      .eval(FILL_IF_UNCHANGED, 3, CACHE_EPOCH_KEY, versionKey(guard.key), guard.key, guard.epoch, guard.version, guard.field, entry, ttlSeconds)
+      .then(() => undefined)
+      .catch((error: Error) => this.markDegraded(error.message));
   }
 
   /**

@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type Logger as DrizzleLogger } from 'drizzle-orm';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from '../logger.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { relations } from './relations.js';
 import { recordStatement } from './statement-log.js';
 
@@ -19,7 +19,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS_FOLDER = join(PROJECT_ROOT, 'drizzle');
 
 function statementLogger(log: Logger): DrizzleLogger {
   return {

@@ -1,12 +1,13 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { invalidateReferenceCache } from './cache.js';
 import { applySeeds, readGameDataVersion, type SeedReport } from './load.js';
 import { readSeeds } from './validate.js';
 
-export const SEEDS_DIR = fileURLToPath(new URL('../../seeds', import.meta.url));
+export const SEEDS_DIR = join(PROJECT_ROOT, 'seeds');
 
 /**
  * Validates the seed files (throwing SeedValidationError before anything is written),

@@ -23,7 +23,9 @@ const log = createLogger('silent');
 const step = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 function startProcess(args: string[], env: Record<string, string>, readyWhen: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Compiled JavaScript runs as is (the server, as `npm start` runs it); TypeScript through tsx.
+  const node = args[0]!.endsWith('.ts') ? ['--import', 'tsx', ...args] : args;
+  const child = spawn(process.execPath, node, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -92,8 +94,10 @@ async function measure(
     non2xx: result.non2xx,
   };
   if (watch && before) {
+    // Statements executed during the run over requests answered (responses served from
+    // the cache execute nothing and count as zero).
     const after = await sqlStats(port, watch.operation);
-    measured.sqlPerRequest = (after.sum - before.sum) / Math.max(1, after.count - before.count);
+    measured.sqlPerRequest = (after.sum - before.sum) / Math.max(1, result.requests.total);
     measured.peakRssMb = Math.max(peakRss, rssMb(watch.pid));
   }
   return measured;
@@ -116,7 +120,7 @@ try {
 
   const [guildhallPort, p1Port, p2Port] = [await freePort(), await freePort(), await freePort()];
   const guildhall = await startProcess(
-    ['src/main.ts'],
+    ['dist/src/main.js'],
     { DATABASE_URL: databaseUrl, REDIS_URL: services.redisUrl, PORT: String(guildhallPort), LOG_LEVEL: 'info', NODE_ENV: 'production' },
     /Guildhall listening/,
   );
