@@ -121,7 +121,14 @@ try {
   const [guildhallPort, p1Port, p2Port] = [await freePort(), await freePort(), await freePort()];
   const guildhall = await startProcess(
     ['dist/src/main.js'],
-    { DATABASE_URL: databaseUrl, REDIS_URL: services.redisUrl, PORT: String(guildhallPort), LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: services.redisUrl,
+      PORT: String(guildhallPort),
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
+    },
     /Guildhall listening/,
   );
   children.push(guildhall);
