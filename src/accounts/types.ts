@@ -15,19 +15,21 @@ import { profileKey } from './player-profiles.js';
 
 export const PlayerRef = builder.drizzleObject('players', {
   name: 'Player',
-  // Only what every field needs; password_hash is never selected here.
-  select: { columns: { id: true } },
+  // The public columns, always: then a Player that comes from a Redis record (a tavern
+  // participant, through the profile DataLoader) resolves them without a database round
+  // trip. password_hash is never selected.
+  select: { columns: { id: true, username: true, createdAt: true, lastLogin: true } },
   fields: (t) => ({
-    id: t.exposeID('id'),
-    username: t.exposeString('username'),
+    id: t.id({ resolve: (player) => player.id }),
+    username: t.string({ resolve: (player) => player.username }),
     email: t.string({
       nullable: true,
       description: "Visible to the player themself only; null for everyone else.",
       select: { columns: { email: true } },
       resolve: async (player, _args, ctx) => ((await ctx.viewerId().catch(() => null)) === player.id ? player.email : null),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastLogin: t.expose('lastLogin', { type: 'DateTime', nullable: true }),
+    createdAt: t.field({ type: 'DateTime', resolve: (player) => player.createdAt }),
+    lastLogin: t.field({ type: 'DateTime', nullable: true, resolve: (player) => player.lastLogin }),
     characters: t.relation('characters', { query: { orderBy: { createdAt: 'asc', id: 'asc' } } }),
   }),
 });

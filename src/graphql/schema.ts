@@ -10,6 +10,7 @@ import '../essences/types.js';
 import '../inventory/types.js';
 import '../progress/types.js';
 import '../reference/types.js';
+import '../tavern/types.js';
 
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });
 

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { requireRedis, requireRedisRead } from '../redis/require.js';
+import { isUuid, parseInput } from '../validation.js';
+
+/**
+ * Tavern dice games, kept only in Redis (DESIGN §8):
+ * `game:{id}` (JSON), `channel:{channelId}` (the active game's id), set `active_games`,
+ * set `player_games:{playerId}`, sorted set `drinks:{id}` (score: ms; member: the drink
+ * as JSON with its own id) and hash `player_drinks:{playerId}` (`assigned`, `received`).
+ * Every multi-key write is one Lua script, so it happens entirely or not at all; writes
+ * that depend on the game's state compare-and-set its JSON.
+ */
+export interface TavernDeps {
+  redis: Redis;
+  log: Logger;
+}
+
+export const ENDED_TTL_SECONDS = 24 * 60 * 60;
+export const gameKey = (id: string) => `game:${id}`;
+export const channelKey = (channelId: string) => `channel:${channelId}`;
+export const ACTIVE_GAMES_KEY = 'active_games';
+export const playerGamesKey = (playerId: string) => `player_games:${playerId}`;
+export const drinksKey = (gameId: string) => `drinks:${gameId}`;
+export const playerDrinksKey = (playerId: string) => `player_drinks:${playerId}`;
+
+const storedGame = z.object({
+  id: z.string(),
+  channelId: z.string(),
+  status: z.enum(['active', 'ended']),
+  participants: z.array(z.string()),
+  createdBy: z.string(),
+  createdAt: z.int(),
+  endedAt: z.int().nullable(),
+});
+export type TavernGame = z.infer<typeof storedGame>;
+
+const storedDrink = z.object({ id: z.string(), from: z.string(), to: z.string(), reason: z.string().nullable(), at: z.int() });
+export type Drink = z.infer<typeof storedDrink>;
+
+const channelId = z.string().trim().regex(/^[A-Za-z0-9_.:#-]{1,100}$/, 'must be 1 to 100 letters, digits or _ . : # -');
+const reason = z.string().trim().max(200, 'must be at most 200 characters').nullish();
+
+// Starts a game unless the channel has one: the channel key is the lock.
+const START = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+return false`;
+
+// Replaces the game's JSON only if it is unchanged since it was read, and adds the
+// joining player's index entry in the same step.
+const JOIN = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return 1`;
+
+// Records a drink if the game is still as read (so still active) and bumps both counters.
+const ASSIGN = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('HINCRBY', KEYS[3], 'assigned', 1)
+redis.call('HINCRBY', KEYS[4], 'received', 1)
+return 1`;
+
+// Ends the game: frees the channel (if it still points here), leaves active_games, and
+// gives the game and its ledger a TTL.
+const END = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[4])
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+redis.call('SREM', KEYS[3], ARGV[3])
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+return 1`;
+
+const MAX_ATTEMPTS = 5;
+
+function parse<T>(deps: TavernDeps, schema: z.ZodType<T>, key: string, value: string | null): T | null {
+  if (value === null) return null;
+  try {
+    const parsed = schema.safeParse(JSON.parse(value));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through
+  }
+  deps.log.warn({ key }, 'unreadable tavern record in Redis; skipping it');
+  return null;
+}
+
+export async function readGame(deps: TavernDeps, id: string): Promise<{ game: TavernGame; raw: string } | null> {
+  if (!isUuid(id)) return null;
+  const raw = await requireRedisRead(() => deps.redis.get(gameKey(id)));
+  const game = parse(deps, storedGame, gameKey(id), raw);
+  return game && raw ? { game, raw } : null;
+}
+
+export async function gameByChannel(deps: TavernDeps, channel: string): Promise<TavernGame | null> {
+  const id = await requireRedisRead(() => deps.redis.get(channelKey(channel)));
+  return id ? ((await readGame(deps, id))?.game ?? null) : null;
+}
+
+export async function activeGames(deps: TavernDeps): Promise<TavernGame[]> {
+  const ids = await requireRedisRead(() => deps.redis.smembers(ACTIVE_GAMES_KEY));
+  if (ids.length === 0) return [];
+  const values = await requireRedisRead(() => deps.redis.mget(...ids.map(gameKey)));
+  return values
+    .map((value, i) => parse(deps, storedGame, gameKey(ids[i]!), value))
+    .filter((game): game is TavernGame => game?.status === 'active')
+    .sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** Starts a game in a channel; the caller joins it. CONFLICT if the channel has an active game. */
+export async function startGame(deps: TavernDeps, playerId: string, input: { channelId: string }): Promise<TavernGame> {
+  const channel = parseInput(z.object({ channelId }), input).channelId;
+  const game: TavernGame = {
+    id: randomUUID(),
+    channelId: channel,
+    status: 'active',
+    participants: [playerId],
+    createdBy: playerId,
+    createdAt: Date.now(),
+    endedAt: null,
+  };
+  const existing = await requireRedis(() =>
+    deps.redis.eval(START, 4, channelKey(channel), gameKey(game.id), ACTIVE_GAMES_KEY, playerGamesKey(playerId), game.id, JSON.stringify(game)),
+  );
+  if (existing) throw new ConflictError('CONFLICT', `Channel ${channel} already has an active game (${String(existing)}).`);
+  return game;
+}
+
+/** Reads an active game, applies `change` and writes it back atomically, retrying if it moved meanwhile. */
+async function changeActiveGame<T>(
+  deps: TavernDeps,
+  gameId: string,
+  change: (game: TavernGame, raw: string) => Promise<{ written: boolean; result: T }>,
+): Promise<T> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const found = await readGame(deps, gameId);
+    if (!found) throw new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+    if (found.game.status !== 'active') throw new ConflictError('CONFLICT', 'That game has ended; it is read-only.');
+    const { written, result } = await change(found.game, found.raw);
+    if (written) return result;
+  }
+  throw new ServiceUnavailableError('The game is busy; try again.');
+}
+
+export function joinGame(deps: TavernDeps, playerId: string, gameId: string): Promise<TavernGame> {
+  return changeActiveGame(deps, gameId, async (game, raw) => {
+    if (game.participants.includes(playerId)) return { written: true, result: game };
+    const next = { ...game, participants: [...game.participants, playerId] };
+    const written = await requireRedis(() =>
+      deps.redis.eval(JOIN, 2, gameKey(game.id), playerGamesKey(playerId), raw, JSON.stringify(next), game.id),
+    );
+    return { written: written === 1, result: next };
+  });
+}
+
+export function assignDrink(
+  deps: TavernDeps,
+  playerId: string,
+  input: { gameId: string; toPlayerId: string; reason?: string | null },
+): Promise<Drink> {
+  const why = parseInput(z.object({ reason }), { reason: input.reason }).reason ?? null;
+  return changeActiveGame(deps, input.gameId, async (game, raw) => {
+    if (!game.participants.includes(playerId)) throw new ForbiddenError('Only participants of this game assign drinks.');
+    if (input.toPlayerId === playerId) throw new ValidationError('toPlayerId: you cannot assign a drink to yourself', 'toPlayerId');
+    if (!game.participants.includes(input.toPlayerId)) {
+      throw new ValidationError('toPlayerId: drinks go only to participants of the game', 'toPlayerId');
+    }
+    const drink: Drink = { id: randomUUID(), from: playerId, to: input.toPlayerId, reason: why, at: Date.now() };
+    const written = await requireRedis(() =>
+      deps.redis.eval(
+        ASSIGN,
+        4,
+        gameKey(game.id),
+        drinksKey(game.id),
+        playerDrinksKey(playerId),
+        playerDrinksKey(input.toPlayerId),
+        raw,
+        drink.at,
+        JSON.stringify(drink),
+      ),
+    );
+    return { written: written === 1, result: drink };
+  });
+}
+
+export function endGame(deps: TavernDeps, playerId: string, gameId: string): Promise<TavernGame> {
+  return changeActiveGame(deps, gameId, async (game, raw) => {
+    if (!game.participants.includes(playerId)) throw new ForbiddenError('Only participants of this game can end it.');
+    const ended: TavernGame = { ...game, status: 'ended', endedAt: Date.now() };
+    const written = await requireRedis(() =>
+      deps.redis.eval(
+        END,
+        4,
+        gameKey(game.id),
+        channelKey(game.channelId),
+        ACTIVE_GAMES_KEY,
+        drinksKey(game.id),
+        raw,
+        JSON.stringify(ended),
+        game.id,
+        ENDED_TTL_SECONDS,
+      ),
+    );
+    return { written: written === 1, result: ended };
+  });
+}
+
+export const MAX_LEDGER_PAGE = 500;
+
+/** The ledger between two instants (inclusive), oldest first, at most MAX_LEDGER_PAGE drinks. */
+export async function drinksBetween(deps: TavernDeps, gameId: string, since: Date | null, until: Date | null): Promise<Drink[]> {
+  const members = await requireRedisRead(() =>
+    deps.redis.zrangebyscore(drinksKey(gameId), since ? since.getTime() : '-inf', until ? until.getTime() : '+inf', 'LIMIT', 0, MAX_LEDGER_PAGE),
+  );
+  return members.map((member) => parse(deps, storedDrink, drinksKey(gameId), member)).filter((drink): drink is Drink => drink !== null);
+}
+
+export async function drinkStats(deps: TavernDeps, playerId: string): Promise<{ assigned: number; received: number }> {
+  const [assigned, received] = await requireRedisRead(() => deps.redis.hmget(playerDrinksKey(playerId), 'assigned', 'received'));
+  return { assigned: Number(assigned ?? 0), received: Number(received ?? 0) };
+}

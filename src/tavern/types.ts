@@ -1,0 +1,133 @@
+import type { PublicProfile } from '../accounts/player-profiles.js';
+import { PlayerRef } from '../accounts/types.js';
+import type { Context } from '../context.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { builder } from '../graphql/builder.js';
+import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import {
+  activeGames,
+  assignDrink,
+  drinkStats,
+  drinksBetween,
+  endGame,
+  gameByChannel,
+  joinGame,
+  readGame,
+  startGame,
+  type Drink,
+  type TavernGame,
+} from './tavern.js';
+
+/**
+ * Players named in Redis records, through the request's DataLoader (one batch per tick).
+ * A profile carries Player's always-selected columns, with timestamps as ISO strings,
+ * which DateTime serializes alike; hence the `as never` where it stands in for a row.
+ */
+async function players(ctx: Context, ids: string[]): Promise<PublicProfile[]> {
+  const profiles = await ctx.loaders.player.loadMany(ids);
+  return profiles.filter((p): p is PublicProfile => p !== null && !(p instanceof Error));
+}
+async function player(ctx: Context, id: string): Promise<PublicProfile> {
+  const profile = await ctx.loaders.player.load(id);
+  if (!profile) throw new Error(`player ${id} named in a tavern record does not exist`);
+  return profile;
+}
+
+const TavernGameStatusEnum = builder.enumType('TavernGameStatus', {
+  values: { ACTIVE: { value: 'active' }, ENDED: { value: 'ended' } } as const,
+});
+
+const DrinkRef = builder.objectRef<Drink>('Drink').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    from: t.field({ type: PlayerRef, resolve: (drink, _args, ctx) => player(ctx, drink.from) as never }),
+    to: t.field({ type: PlayerRef, resolve: (drink, _args, ctx) => player(ctx, drink.to) as never }),
+    reason: t.exposeString('reason', { nullable: true }),
+    at: t.field({ type: 'DateTime', resolve: (drink) => new Date(drink.at) }),
+  }),
+});
+
+const TavernGameRef = builder.objectRef<TavernGame>('TavernGame').implement({
+  description: 'A dice game in a chat channel; losing rolls assign drinks.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    channelId: t.exposeString('channelId'),
+    status: t.field({ type: TavernGameStatusEnum, resolve: (game) => game.status }),
+    participants: t.field({ type: [PlayerRef], resolve: (game, _args, ctx) => players(ctx, game.participants) as never }),
+    createdAt: t.field({ type: 'DateTime', resolve: (game) => new Date(game.createdAt) }),
+    endedAt: t.field({ type: 'DateTime', nullable: true, resolve: (game) => (game.endedAt ? new Date(game.endedAt) : null) }),
+    drinks: t.field({
+      type: [DrinkRef],
+      description: 'The ledger between since and until (inclusive), oldest first; at most 500 drinks.',
+      args: { since: t.arg({ type: 'DateTime', required: false }), until: t.arg({ type: 'DateTime', required: false }) },
+      resolve: (game, { since, until }, ctx) => drinksBetween(ctx, game.id, since ?? null, until ?? null),
+    }),
+  }),
+});
+
+const DrinkStatsRef = builder.objectRef<{ assigned: number; received: number }>('DrinkStats').implement({
+  fields: (t) => ({ assigned: t.exposeInt('assigned'), received: t.exposeInt('received') }),
+});
+
+builder.objectField(PlayerRef, 'drinkStats', (t) =>
+  t.field({ type: DrinkStatsRef, resolve: (p, _args, ctx) => drinkStats(ctx, p.id) }),
+);
+
+const TavernGamePayload = builder.objectRef<TavernGame>('TavernGamePayload').implement({
+  fields: (t) => ({ game: t.field({ type: TavernGameRef, resolve: (game) => game }) }),
+});
+const DrinkPayload = builder.objectRef<Drink>('DrinkPayload').implement({
+  fields: (t) => ({ drink: t.field({ type: DrinkRef, resolve: (drink) => drink }) }),
+});
+const AssignDrinkInput = builder.inputType('AssignDrinkInput', {
+  fields: (t) => ({ gameId: t.id(), toPlayerId: t.id(), reason: t.string({ required: false }) }),
+});
+
+const GAME_ERRORS = [...AUTHENTICATED_ERRORS, NotFoundError, ConflictError, ForbiddenError] as const;
+
+builder.queryFields((t) => ({
+  tavernGame: t.field({
+    type: TavernGameRef,
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: async (_root, { id }, ctx) => (await readGame(ctx, String(id)))?.game ?? null,
+  }),
+  tavernGameByChannel: t.field({
+    type: TavernGameRef,
+    nullable: true,
+    description: "The channel's active game, if any.",
+    args: { channelId: t.arg.string() },
+    resolve: (_root, { channelId }, ctx) => gameByChannel(ctx, channelId),
+  }),
+  activeTavernGames: t.field({ type: [TavernGameRef], resolve: (_root, _args, ctx) => activeGames(ctx) }),
+}));
+
+builder.mutationFields((t) => ({
+  startTavernGame: t.field({
+    type: TavernGamePayload,
+    description: 'Starts a game in a channel (one active game per channel) and joins it.',
+    args: { channelId: t.arg.string() },
+    errors: { types: [...GAME_ERRORS] },
+    resolve: async (_root, { channelId }, ctx) => startGame(ctx, await ctx.requireViewerId(), { channelId }),
+  }),
+  joinTavernGame: t.field({
+    type: TavernGamePayload,
+    args: { gameId: t.arg.id() },
+    errors: { types: [...GAME_ERRORS] },
+    resolve: async (_root, { gameId }, ctx) => joinGame(ctx, await ctx.requireViewerId(), String(gameId)),
+  }),
+  assignDrink: t.field({
+    type: DrinkPayload,
+    description: 'A participant assigns a drink to another participant of an active game.',
+    args: { input: t.arg({ type: AssignDrinkInput }) },
+    errors: { types: [...GAME_ERRORS] },
+    resolve: async (_root, { input }, ctx) =>
+      assignDrink(ctx, await ctx.requireViewerId(), { gameId: String(input.gameId), toPlayerId: String(input.toPlayerId), reason: input.reason }),
+  }),
+  endTavernGame: t.field({
+    type: TavernGamePayload,
+    args: { gameId: t.arg.id() },
+    errors: { types: [...GAME_ERRORS] },
+    resolve: async (_root, { gameId }, ctx) => endGame(ctx, await ctx.requireViewerId(), String(gameId)),
+  }),
+}));
