@@ -8,6 +8,7 @@ import type { Database } from '../db/client.js';
 import { ConflictError, DraftIncompleteError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ReferenceData } from '../reference/cache.js';
+import { parseRecord } from '../redis/records.js';
 import { requireRedis } from '../redis/require.js';
 import { isUuid, parseInput } from '../validation.js';
 
@@ -106,19 +107,6 @@ function withExpiry(draft: StoredDraft, ttlSeconds: number): Draft {
   return { ...draft, expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
 }
 
-/** A stored value that is not a draft is treated as missing (and logged), never served. */
-function parseStored(deps: DraftDeps, key: string, value: string | null): StoredDraft | null {
-  if (value === null) return null;
-  try {
-    const parsed = storedDraft.safeParse(JSON.parse(value));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // fall through
-  }
-  deps.log.warn({ key }, 'unreadable character draft in Redis; treating it as missing');
-  return null;
-}
-
 async function checkReferences(deps: DraftDeps, input: { race?: string | null; class?: string | null }): Promise<void> {
   const [race] = input.race ? await deps.reference.byIds('races', [input.race]) : [true];
   if (!race) throw new ValidationError(`race: there is no race "${input.race}"`, 'race');
@@ -152,7 +140,7 @@ export async function createDraft(deps: DraftDeps, playerId: string, input: Draf
 async function readOwned(deps: DraftDeps, playerId: string, id: string): Promise<{ draft: StoredDraft; raw: string }> {
   if (!isUuid(id)) throw new NotFoundError('DRAFT_NOT_FOUND', 'No draft has that id.');
   const raw = await requireRedis(() => deps.redis.get(draftKey(id)));
-  const draft = parseStored(deps, draftKey(id), raw);
+  const draft = parseRecord(deps.log, storedDraft, draftKey(id), raw, 'character draft');
   if (!draft || raw === null) throw new NotFoundError('DRAFT_NOT_FOUND', 'No draft has that id (drafts expire after a day untouched).');
   if (draft.playerId !== playerId) throw new ForbiddenError('That draft belongs to another player.');
   return { draft, raw };
@@ -171,7 +159,7 @@ export async function getDraft(deps: DraftDeps, playerId: string, id: string): P
 
 export async function getMyDraft(deps: DraftDeps, playerId: string): Promise<Draft | null> {
   const raw = (await requireRedis(() => deps.redis.eval(READ_MINE, 1, draftIndexKey(playerId), deps.draftTtlSeconds))) as string | null;
-  const draft = parseStored(deps, draftIndexKey(playerId), raw);
+  const draft = parseRecord(deps.log, storedDraft, draftIndexKey(playerId), raw, 'character draft');
   return draft ? withExpiry(draft, deps.draftTtlSeconds) : null;
 }
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { parseRecord } from '../redis/records.js';
 import { requireRedis, requireRedisRead } from '../redis/require.js';
 import { isUuid, parseInput } from '../validation.js';
 
@@ -82,22 +83,10 @@ return 1`;
 
 const MAX_ATTEMPTS = 5;
 
-function parse<T>(deps: TavernDeps, schema: z.ZodType<T>, key: string, value: string | null): T | null {
-  if (value === null) return null;
-  try {
-    const parsed = schema.safeParse(JSON.parse(value));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // fall through
-  }
-  deps.log.warn({ key }, 'unreadable tavern record in Redis; skipping it');
-  return null;
-}
-
 export async function readGame(deps: TavernDeps, id: string): Promise<{ game: TavernGame; raw: string } | null> {
   if (!isUuid(id)) return null;
   const raw = await requireRedisRead(() => deps.redis.get(gameKey(id)));
-  const game = parse(deps, storedGame, gameKey(id), raw);
+  const game = parseRecord(deps.log, storedGame, gameKey(id), raw, 'tavern record');
   return game && raw ? { game, raw } : null;
 }
 
@@ -111,7 +100,7 @@ export async function activeGames(deps: TavernDeps): Promise<TavernGame[]> {
   if (ids.length === 0) return [];
   const values = await requireRedisRead(() => deps.redis.mget(...ids.map(gameKey)));
   return values
-    .map((value, i) => parse(deps, storedGame, gameKey(ids[i]!), value))
+    .map((value, i) => parseRecord(deps.log, storedGame, gameKey(ids[i]!), value, 'tavern record'))
     .filter((game): game is TavernGame => game?.status === 'active')
     .sort((a, b) => a.createdAt - b.createdAt);
 }
@@ -221,7 +210,7 @@ export async function drinksBetween(deps: TavernDeps, gameId: string, since: Dat
   const members = await requireRedisRead(() =>
     deps.redis.zrangebyscore(drinksKey(gameId), since ? since.getTime() : '-inf', until ? until.getTime() : '+inf', 'LIMIT', 0, MAX_LEDGER_PAGE),
   );
-  return members.map((member) => parse(deps, storedDrink, drinksKey(gameId), member)).filter((drink): drink is Drink => drink !== null);
+  return members.map((member) => parseRecord(deps.log, storedDrink, drinksKey(gameId), member, 'tavern record')).filter((drink): drink is Drink => drink !== null);
 }
 
 export async function drinkStats(deps: TavernDeps, playerId: string): Promise<{ assigned: number; received: number }> {
