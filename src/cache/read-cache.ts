@@ -69,7 +69,8 @@ export class ReadCache {
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    redis.on('close', () => this.markDegraded('connection closed'));
+    // 'reconnecting' follows an unexpected disconnect only (not a deliberate quit at shutdown).
+    redis.on('reconnecting', () => this.markDegraded('connection lost'));
   }
 
   async read<T>(tier: string, key: string, selection: unknown, load: () => Promise<T | undefined>, ttlSeconds: number): Promise<T | undefined> {
