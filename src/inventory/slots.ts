@@ -17,7 +17,3 @@ export const SLOT_NUMBERS: Record<EquipmentSlot, readonly number[]> = {
 };
 
 export const MAX_SLOT = 7;
-
-/** Base inventory size, and slots gained per expansion level (see the inventory_expansion_levels migration). */
-export const BASE_INVENTORY_SLOTS = 20;
-export const SLOTS_PER_EXPANSION = 10;

@@ -10,8 +10,6 @@ import { readGameDataVersion } from './load.js';
 export const REFERENCE_TTL_SECONDS = 24 * 60 * 60;
 export const GAME_VERSION_KEY = 'game:version';
 export const referenceKey = (kind: KindName) => `game:${kind}`;
-/** Every Redis key holding reference data. Named one by one: `game:{gameId}` belongs to the tavern. */
-export const REFERENCE_KEYS = [...KIND_NAMES.map(referenceKey), GAME_VERSION_KEY];
 
 // A hash cannot be empty, so a marker field tells "loaded, no records" from "not loaded".
 const LOADED = '__loaded';
@@ -144,7 +142,10 @@ export class ReferenceData {
   }
 }
 
-/** After a seed run commits: publish the new version, then drop every cached copy. */
+/**
+ * After a seed run commits: publish the new version, then drop every cached copy. The keys
+ * are named one by one: a `game:*` pattern would also take the tavern's `game:{gameId}`.
+ */
 export async function invalidateReferenceCache(redis: Redis, version: string): Promise<void> {
   await redis
     .multi()
