@@ -4,7 +4,7 @@ import { openDatabase } from './db/open.js';
 import type { Logger } from './logger.js';
 import { openRedis } from './redis/client.js';
 import { seedReferenceData } from './reference/seed.js';
-import { createServer, type GuildhallYoga } from './server.js';
+import { createServer, type GuildhallYoga } from './server/yoga.js';
 
 export interface App {
   yoga: GuildhallYoga;
@@ -18,10 +18,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const redisHandle = await openRedis(config, log);
   // Embedded mode has no separate seeding step: keep its reference data current at start.
   if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
-  const yoga = createServer(
-    createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }),
-    { probes: { database: database.ping, redis: redisHandle.ping } },
-  );
+  const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
+    probes: { database: database.ping, redis: redisHandle.ping },
+  });
   return {
     yoga,
     async close() {

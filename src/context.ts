@@ -2,8 +2,7 @@ import type { Redis } from 'ioredis';
 import { resolveSession } from './accounts/sessions.js';
 import type { Database } from './db/client.js';
 import { UnauthenticatedError } from './errors.js';
-import { characterKey, ReadCache } from './cache/read-cache.js';
-import { characterIdsOf } from './characters/characters.js';
+import { ReadCache } from './cache/read-cache.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { Metrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -35,26 +34,6 @@ export function createServices(db: Database, redis: Redis, log: Logger, options:
   };
 }
 
-/**
- * After a commit that changed any of a player's characters (or created or deleted one):
- * drops the cached reads of all of them, since a character read can nest its player and
- * through it the player's other characters.
- */
-export async function playerCharactersChanged(ctx: Pick<Services, 'cache' | 'db'>, playerId: string): Promise<void> {
-  await charactersChanged(ctx, ...(await characterIdsOf(ctx.db, playerId)));
-}
-
-export function charactersChanged(ctx: Pick<Services, 'cache'>, ...characterIds: string[]): Promise<void> {
-  return ctx.cache.invalidate(characterIds.map(characterKey));
-}
-
-/** Awaits the viewer's committed write, then drops the cached reads it made stale. */
-export async function characterWrite<T>(ctx: Context, write: Promise<T>): Promise<T> {
-  const result = await write;
-  await playerCharactersChanged(ctx, await ctx.requireViewerId());
-  return result;
-}
-
 export interface Context extends Services {
   /** The bearer token sent with the request, if any. */
   sessionToken: string | null;
@@ -64,6 +43,11 @@ export interface Context extends Services {
   viewerId(): Promise<string | null>;
   /** The signed-in player's id, or UNAUTHENTICATED. */
   requireViewerId(): Promise<string>;
+  /**
+   * The signed-in player's id, for fields whose `player` auth scope has already passed
+   * (the scope resolves the session first). UNAUTHENTICATED otherwise.
+   */
+  playerId(): string;
   /** After register or login: the rest of this request sees the new session's player as the viewer. */
   signedIn(playerId: string): void;
 }
@@ -76,7 +60,12 @@ export function bearerToken(authorization: string | null): string | null {
 export function createContext(services: Services, request: Request, clientAddress: string): Context {
   const sessionToken = bearerToken(request.headers.get('authorization'));
   let viewer: Promise<string | null> | undefined;
-  const viewerId = () => (viewer ??= sessionToken ? resolveSession(services.redis, sessionToken) : Promise.resolve(null));
+  let resolvedViewer: string | null = null;
+  const viewerId = () =>
+    (viewer ??= (sessionToken ? resolveSession(services.redis, sessionToken) : Promise.resolve(null)).then((id) => {
+      resolvedViewer = id;
+      return id;
+    }));
   return {
     ...services,
     sessionToken,
@@ -88,8 +77,13 @@ export function createContext(services: Services, request: Request, clientAddres
       if (!id) throw new UnauthenticatedError();
       return id;
     },
+    playerId: () => {
+      if (!resolvedViewer) throw new UnauthenticatedError();
+      return resolvedViewer;
+    },
     signedIn: (playerId) => {
       viewer = Promise.resolve(playerId);
+      resolvedViewer = playerId;
     },
   };
 }

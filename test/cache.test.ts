@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { profileKey } from '../src/accounts/player-profiles.js';
-import { invalidateReferenceCache } from '../src/reference/cache.js';
+import { announce, publishGameVersion } from '../src/invalidation.js';
 import { items } from '../src/reference/tables.js';
-import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey } from '../src/cache/read-cache.js';
+import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey, profileKey } from '../src/cache/keys.js';
 import { updateCharacterState } from '../src/characters/state.js';
-import { characterWrite, createContext } from '../src/context.js';
+import { createContext } from '../src/context.js';
 import { collectStatements } from '../src/db/statement-log.js';
 import {
   AddInventoryItemsDocument,
@@ -79,13 +78,19 @@ describe('character(id) cache', () => {
   it('a cached response that embeds reference records is dropped when game:version changes', async () => {
     const owner = await registerPlayer(a);
     const character = await createCharacterFor(a, owner);
-    await a.gql(AddInventoryItemsDocument, { input: { characterId: character.id, items: [{ itemId: 'torch', quantity: 1 }] } }, { token: owner.token });
+    await a.gql(
+      AddInventoryItemsDocument,
+      { input: { characterId: character.id, items: [{ itemId: 'torch', quantity: 1 }] } },
+      { token: owner.token },
+    );
     const itemNames = async () =>
-      (await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).response.data!.character!.inventory.map((i) => i.item?.name);
+      (await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).response.data!.character!.inventory.map(
+        (i) => i.item?.name,
+      );
     const before = await itemNames();
     expect((await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).statements).toEqual([]);
     await a.services.db.update(items).set({ data: sql`jsonb_set(data, '{name}', '"Relit Torch"')` }).where(eq(items.id, 'torch'));
-    await invalidateReferenceCache(a.redisHandle.redis, 'test-version-2');
+    await publishGameVersion(a.redisHandle.redis, 'test-version-2');
     expect(await itemNames()).toEqual(['Relit Torch']);
     expect(before).not.toEqual(['Relit Torch']);
   });
@@ -134,7 +139,9 @@ describe('freshness across two instances', () => {
     expect(equipped.inventory.find((i) => i.id === cap.id)!.slot).toBe(0);
     const unequipped = await afterWrite(() => a.gql(UnequipItemDocument, { inventoryItemId: cap.id }, as.token()));
     expect(unequipped.inventory.find((i) => i.id === cap.id)!.slot).toBeNull();
-    const removed = await afterWrite(() => a.gql(RemoveInventoryItemDocument, { input: { inventoryItemId: cap.id, quantity: 1 } }, as.token()));
+    const removed = await afterWrite(() =>
+      a.gql(RemoveInventoryItemDocument, { input: { inventoryItemId: cap.id, quantity: 1 } }, as.token()),
+    );
     expect(removed.inventory.find((i) => i.id === cap.id)).toBeUndefined();
   });
 
@@ -208,8 +215,24 @@ describe('Redis failure', () => {
 
   const startRedis = () =>
     execFileSync('redis-server', [
-      '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
-      '--dir', dir, '--dbfilename', 'dump.rdb', '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log'),
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--dir',
+      dir,
+      '--dbfilename',
+      'dump.rdb',
+      '--pidfile',
+      join(dir, 'redis.pid'),
+      '--logfile',
+      join(dir, 'redis.log'),
     ]);
   async function waitFor(condition: () => Promise<boolean>) {
     for (let i = 0; i < 100; i++) {
@@ -249,9 +272,8 @@ describe('Redis failure', () => {
     expect(draft.data!.createDraft).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
 
     // A write lands while Redis is down: its invalidation cannot reach Redis.
-    const ctx = createContext(app.services, new Request('http://guildhall.test/'), 'test');
-    ctx.signedIn(owner.id);
-    await characterWrite(ctx, updateCharacterState(app.services.db, owner.id, { characterId: character.id, health: 42 }));
+    await updateCharacterState(app.services.db, owner.id, { characterId: character.id, health: 42 });
+    await announce(app.services, { type: 'characterChanged', playerId: owner.id });
 
     startRedis();
     await waitFor(async () => (await app.yoga.fetch('http://guildhall.test/ready')).status === 200);

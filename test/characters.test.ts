@@ -32,9 +32,9 @@ async function furnish(characterId: string) {
       .insert(characterEssences)
       .values({ characterId, essenceType, attributeBound: 'power', rankBonded: 'normal' })
       .returning();
-    await db.insert(characterAbilities).values(
-      ['A', 'B'].map((suffix) => ({ characterId, essenceId: essence!.id, abilityName: `${essenceType} ${suffix}` })),
-    );
+    await db
+      .insert(characterAbilities)
+      .values(['A', 'B'].map((suffix) => ({ characterId, essenceId: essence!.id, abilityName: `${essenceType} ${suffix}` })));
   }
   await db.insert(characterInventory).values([
     { characterId, itemId: 'minor_health_potion', quantity: 5 },

@@ -5,7 +5,7 @@ import { createServices } from '../src/context.js';
 import { draftIndexKey, draftKey } from '../src/drafts/drafts.js';
 import { createLogger } from '../src/logger.js';
 import { connectRedis } from '../src/redis/client.js';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/server/yoga.js';
 import {
   CreateDraftDocument,
   DeleteDraftDocument,
@@ -57,7 +57,11 @@ describe('drafts in Redis', () => {
     const draft = await create(player, { name: 'Bruni Stonehand', step: 1 });
     expect(draft).toMatchObject({ playerId: player.id, name: 'Bruni Stonehand', race: null, class: null, attributes: null, step: 1 });
     expect(new Date(draft.expiresAt).getTime()).toBeGreaterThan(Date.now() + (TTL - 60) * 1000);
-    expect(JSON.parse((await redis().get(draftKey(draft.id)))!)).toMatchObject({ id: draft.id, playerId: player.id, name: 'Bruni Stonehand' });
+    expect(JSON.parse((await redis().get(draftKey(draft.id)))!)).toMatchObject({
+      id: draft.id,
+      playerId: player.id,
+      name: 'Bruni Stonehand',
+    });
     await expectBothKeysLive(player.id, draft.id);
   });
 
@@ -192,7 +196,9 @@ describe('ownership and robustness', () => {
     expect(read.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const update = await app.gql(UpdateDraftDocument, { id: draft.id, input: { step: 9 } }, { token: stranger.token });
     expect(update.data!.updateDraft).toMatchObject({ code: 'FORBIDDEN' });
-    expect((await app.gql(DeleteDraftDocument, { id: draft.id }, { token: stranger.token })).data!.deleteDraft).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await app.gql(DeleteDraftDocument, { id: draft.id }, { token: stranger.token })).data!.deleteDraft).toMatchObject({
+      code: 'FORBIDDEN',
+    });
     expect(await finalize(draft.id, stranger)).toMatchObject({ code: 'FORBIDDEN' });
     expect(JSON.parse((await redis().get(draftKey(draft.id)))!).step).toBe(4);
   });

@@ -5,12 +5,7 @@ import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
 import type { EssenceRecord } from '../src/reference/kinds.js';
 import { essenceTypes } from '../src/reference/tables.js';
-import {
-  AwakenAbilityDocument,
-  BondEssenceDocument,
-  RankUpAbilityDocument,
-  type Attribute,
-} from './generated/graphql.js';
+import { AwakenAbilityDocument, BondEssenceDocument, RankUpAbilityDocument, type Attribute } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer } from './support/players.js';
 
@@ -118,7 +113,8 @@ describe('bondEssence', () => {
     const losers = results.filter((r) => r.__typename !== 'BondEssencePayload');
     expect(winners).toHaveLength(4);
     expect(losers).toHaveLength(46);
-    for (const loser of losers) expect(loser).toMatchObject({ code: expect.stringMatching(/^(MAX_ESSENCES_REACHED|ESSENCE_ALREADY_BONDED)$/) });
+    for (const loser of losers)
+      expect(loser).toMatchObject({ code: expect.stringMatching(/^(MAX_ESSENCES_REACHED|ESSENCE_ALREADY_BONDED)$/) });
 
     const { essences, abilities, character: row } = await stored(character.id);
     expect(essences).toHaveLength(4);
@@ -134,7 +130,13 @@ describe('bondEssence', () => {
     await app.database.db.insert(essenceTypes).values({
       id: 'unstable',
       name: 'Unstable Essence',
-      data: { id: 'unstable', name: 'Unstable Essence', description: 'test only', abilities: ['X'.repeat(150)], bonus: { power: 9, speed: 0, spirit: 0, recovery: 0 } },
+      data: {
+        id: 'unstable',
+        name: 'Unstable Essence',
+        description: 'test only',
+        abilities: ['X'.repeat(150)],
+        bonus: { power: 9, speed: 0, spirit: 0, recovery: 0 },
+      },
     });
     const character = await createCharacterFor(app, owner);
     const before = await stored(character.id);
@@ -166,7 +168,8 @@ describe('abilities', () => {
   it('an ability never ranks above its character', async () => {
     const character = await createCharacterFor(app, owner);
     const ability = await abilityOf(character.id);
-    const rankUp = () => app.gql(RankUpAbilityDocument, { abilityId: ability.id }, { token: owner.token }).then((r) => r.data!.rankUpAbility);
+    const rankUp = () =>
+      app.gql(RankUpAbilityDocument, { abilityId: ability.id }, { token: owner.token }).then((r) => r.data!.rankUpAbility);
     expect(await rankUp()).toMatchObject({ code: 'VALIDATION' });
     await app.database.db.update(characters).set({ rank: 'bronze' }).where(eq(characters.id, character.id));
     expect(await rankUp()).toMatchObject({ ability: { currentRank: 'IRON' } });
@@ -179,12 +182,20 @@ describe('abilities', () => {
   it('only the owner changes an ability; unknown and malformed ids are refused', async () => {
     const ability = await abilityOf((await createCharacterFor(app, owner)).id);
     const stranger = await registerPlayer(app);
-    expect((await app.gql(AwakenAbilityDocument, { abilityId: ability.id }, { token: stranger.token })).data!.awakenAbility).toMatchObject({ code: 'FORBIDDEN' });
-    expect((await app.gql(RankUpAbilityDocument, { abilityId: ability.id }, { token: stranger.token })).data!.rankUpAbility).toMatchObject({ code: 'FORBIDDEN' });
-    expect((await app.gql(AwakenAbilityDocument, { abilityId: ability.id })).data!.awakenAbility).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await app.gql(AwakenAbilityDocument, { abilityId: ability.id }, { token: stranger.token })).data!.awakenAbility).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect((await app.gql(RankUpAbilityDocument, { abilityId: ability.id }, { token: stranger.token })).data!.rankUpAbility).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect((await app.gql(AwakenAbilityDocument, { abilityId: ability.id })).data!.awakenAbility).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     const missing = await app.gql(AwakenAbilityDocument, { abilityId: '00000000-0000-4000-8000-000000000000' }, { token: owner.token });
     expect(missing.data!.awakenAbility).toMatchObject({ code: 'NOT_FOUND' });
-    expect((await app.gql(AwakenAbilityDocument, { abilityId: 'x' }, { token: owner.token })).data!.awakenAbility).toMatchObject({ code: 'VALIDATION' });
+    expect((await app.gql(AwakenAbilityDocument, { abilityId: 'x' }, { token: owner.token })).data!.awakenAbility).toMatchObject({
+      code: 'VALIDATION',
+    });
     const [row] = await app.database.db.select().from(characterAbilities).where(eq(characterAbilities.id, ability.id));
     expect(row!.awakened).toBe(false);
   });

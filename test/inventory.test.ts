@@ -3,12 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterInventory } from '../src/inventory/tables.js';
-import {
-  AddInventoryItemsDocument,
-  EquipItemDocument,
-  RemoveInventoryItemDocument,
-  UnequipItemDocument,
-} from './generated/graphql.js';
+import { AddInventoryItemsDocument, EquipItemDocument, RemoveInventoryItemDocument, UnequipItemDocument } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer } from './support/players.js';
 
@@ -29,7 +24,11 @@ const remove = (inventoryItemId: string, quantity: number, token = owner.token) 
   app.gql(RemoveInventoryItemDocument, { input: { inventoryItemId, quantity } }, { token }).then((r) => r.data!.removeInventoryItem);
 
 const stacksOf = (characterId: string) =>
-  app.database.db.select().from(characterInventory).where(eq(characterInventory.characterId, characterId)).orderBy(characterInventory.quantity);
+  app.database.db
+    .select()
+    .from(characterInventory)
+    .where(eq(characterInventory.characterId, characterId))
+    .orderBy(characterInventory.quantity);
 
 async function stackOf(characterId: string, itemId: string) {
   return (await stacksOf(characterId)).find((s) => s.itemId === itemId)!;
@@ -149,7 +148,13 @@ describe('equipment', () => {
     expect(unequipped.data!.unequipItem).toMatchObject({ item: { id: sword1!.id, slot: null } });
     expect(await equip(sword2!.id, 4)).toMatchObject({ item: { id: sword2!.id, slot: 4 } });
     const equipped = (await stacksOf(character.id)).filter((s) => s.slot !== null).map((s) => [s.id, s.slot]);
-    expect(equipped.sort()).toEqual([[sword2!.id, 4], [rings[0]!.id, 6], [rings[1]!.id, 7]].sort());
+    expect(equipped.sort()).toEqual(
+      [
+        [sword2!.id, 4],
+        [rings[0]!.id, 6],
+        [rings[1]!.id, 7],
+      ].sort(),
+    );
   });
 
   it("refuses to equip another player's item with FORBIDDEN", async () => {
@@ -174,17 +179,13 @@ describe('the inventory expansion data migration', () => {
       await createCharacterFor(app, owner),
     ];
     await db.update(characters).set({ inventoryMaxSlots: 100 }).where(eq(characters.id, crowded.id));
-    await db.insert(characterInventory).values(
-      Array.from({ length: 35 }, () => ({ characterId: crowded.id, itemId: 'leather_cap' })),
-    );
+    await db.insert(characterInventory).values(Array.from({ length: 35 }, () => ({ characterId: crowded.id, itemId: 'leather_cap' })));
     await db.insert(characterInventory).values(Array.from({ length: 5 }, () => ({ characterId: light.id, itemId: 'torch' })));
     await db.update(characters).set({ inventoryExpansionLevel: 3, inventoryMaxSlots: 50 }).where(eq(characters.id, expanded.id));
 
     await db.execute(sql.raw(migration));
     const levels = async () =>
-      Object.fromEntries(
-        (await db.select().from(characters)).map((c) => [c.id, [c.inventoryExpansionLevel, c.inventoryMaxSlots]]),
-      );
+      Object.fromEntries((await db.select().from(characters)).map((c) => [c.id, [c.inventoryExpansionLevel, c.inventoryMaxSlots]]));
     const first = await levels();
     expect(first[crowded.id]).toEqual([2, 40]); // 35 stacks: 15 over the base 20, two levels of 10
     expect(first[light.id]).toEqual([0, 20]);

@@ -9,12 +9,12 @@ import { collectStatements } from '../src/db/statement-log.js';
 import { characterInventory } from '../src/inventory/tables.js';
 import { createLogger } from '../src/logger.js';
 import { connectRedis } from '../src/redis/client.js';
-import { GAME_VERSION_KEY, REFERENCE_TTL_SECONDS } from '../src/reference/cache.js';
+import { GAME_VERSION_KEY, REFERENCE_TTL_SECONDS } from '../src/cache/keys.js';
 import { KIND_NAMES, KINDS } from '../src/reference/kinds.js';
 import { SEEDS_DIR, seedReferenceData } from '../src/reference/seed.js';
 import { enemies, items, seedVersions } from '../src/reference/tables.js';
 import { readSeeds, SeedValidationError } from '../src/reference/validate.js';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/server/yoga.js';
 import {
   CharacterInventoryItemsDocument,
   EnemyByIdDocument,
@@ -55,10 +55,23 @@ const seed = (dir?: string) => seedReferenceData(app.database.db, app.redisHandl
 describe('GraphQL reads', () => {
   it('serves every kind in the counts the seed files hold', async () => {
     const { data } = await app.gql(ReferenceCountsDocument, {});
-    const counts = Object.fromEntries(Object.entries(data!).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, (v as unknown[]).length]));
+    const counts = Object.fromEntries(
+      Object.entries(data!)
+        .filter(([, v]) => Array.isArray(v))
+        .map(([k, v]) => [k, (v as unknown[]).length]),
+    );
     expect(counts).toEqual({
-      enemies: 28, bosses: 8, items: 23, races: 5, classes: 4, themes: 8, traps: 4, hazards: 4,
-      elements: 6, achievements: 10, essenceTypes: 12,
+      enemies: 28,
+      bosses: 8,
+      items: 23,
+      races: 5,
+      classes: 4,
+      themes: 8,
+      traps: 4,
+      hazards: 4,
+      elements: 6,
+      achievements: 10,
+      essenceTypes: 12,
     });
     expect(data!.gameDataVersion).toMatch(/^[0-9a-f]{12}$/);
   });
@@ -72,7 +85,10 @@ describe('GraphQL reads', () => {
     for (const drop of enemy.loot) expect(drop.item?.id).toBe(drop.itemId);
     expect((await app.gql(ItemByIdDocument, { id: 'no_such_item' })).data?.item).toBeNull();
     expect((await app.gql(ItemByIdDocument, { id: 'torch' })).data?.item).toMatchObject({
-      id: 'torch', type: 'CONSUMABLE', stackable: true, equipmentSlot: null,
+      id: 'torch',
+      type: 'CONSUMABLE',
+      stackable: true,
+      equipmentSlot: null,
     });
   });
 
@@ -242,7 +258,12 @@ describe('db:seed', () => {
     expect((error as SeedValidationError).problems).toEqual([expect.stringMatching(problem)]);
 
     const before = await app.database.db.select().from(items);
-    const { result, statements } = await collectStatements(() => seed(dir).then(() => 'applied', (e: unknown) => e));
+    const { result, statements } = await collectStatements(() =>
+      seed(dir).then(
+        () => 'applied',
+        (e: unknown) => e,
+      ),
+    );
     expect(result).toBeInstanceOf(SeedValidationError);
     expect(statements).toEqual([]);
     expect(await app.database.db.select().from(items)).toEqual(before);

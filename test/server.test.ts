@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/context.js';
 import { connectPostgres } from '../src/db/client.js';
 import { connectRedis } from '../src/redis/client.js';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/server/yoga.js';
 import { startTestApp, type TestApp } from './support/harness.js';
 import { createLogger } from '../src/logger.js';
 import { registerPlayer } from './support/players.js';
@@ -29,10 +29,9 @@ describe('endpoints', () => {
   it('/ready answers 503 naming Redis when Redis is unreachable', async () => {
     const log = createLogger('silent');
     const deadRedis = await connectRedis('redis://127.0.0.1:1', log);
-    const yoga = createServer(
-      createServices(app.database.db, deadRedis.redis, log),
-      { probes: { database: app.database.ping, redis: deadRedis.ping } },
-    );
+    const yoga = createServer(createServices(app.database.db, deadRedis.redis, log), {
+      probes: { database: app.database.ping, redis: deadRedis.ping },
+    });
     const response = await yoga.fetch('http://guildhall.test/ready');
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ ready: false, database: 'ok', redis: 'unavailable' });

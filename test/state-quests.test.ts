@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
-import { characterQuests } from '../src/progress/tables.js';
+import { characterQuests } from '../src/quests/tables.js';
 import {
   AbandonQuestDocument,
   ActiveQuestsDocument,
@@ -53,7 +53,11 @@ describe('updateCharacterState', () => {
   it('maximums follow the attributes: a bonded power bonus raises maximum health', async () => {
     const character = await createCharacterFor(app, owner);
     expect(await updateState(character.id, { health: 104 })).toMatchObject({ code: 'VALIDATION', field: 'health' });
-    await app.gql(BondEssenceDocument, { input: { characterId: character.id, essenceType: 'fire', attribute: 'POWER' } }, { token: owner.token });
+    await app.gql(
+      BondEssenceDocument,
+      { input: { characterId: character.id, essenceType: 'fire', attribute: 'POWER' } },
+      { token: owner.token },
+    );
     expect(await updateState(character.id, { health: 104 })).toMatchObject({ character: { health: 104 } });
   });
 
@@ -98,7 +102,11 @@ describe('quests', () => {
       code: 'FORBIDDEN',
     });
     expect(await start(character.id, 'Bad Quest!')).toMatchObject({ code: 'VALIDATION', field: 'questId' });
-    const notObject = await app.gql(UpdateQuestProgressDocument, { input: { id: started.quest.id, progress: [1, 2] } }, { token: owner.token });
+    const notObject = await app.gql(
+      UpdateQuestProgressDocument,
+      { input: { id: started.quest.id, progress: [1, 2] } },
+      { token: owner.token },
+    );
     expect(notObject.data!.updateQuestProgress).toMatchObject({ code: 'VALIDATION' });
     expect((await app.gql(AbandonQuestDocument, { id: started.quest.id }, { token: owner.token })).data!.abandonQuest).toMatchObject({
       quest: { status: 'ABANDONED' },

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { profileKey } from '../src/accounts/player-profiles.js';
+import { profileKey } from '../src/cache/keys.js';
 import { createServices } from '../src/context.js';
 import { createLogger } from '../src/logger.js';
 import { connectRedis } from '../src/redis/client.js';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/server/yoga.js';
 import {
   ACTIVE_GAMES_KEY,
   ENDED_TTL_SECONDS,
@@ -65,7 +65,10 @@ describe('keys', () => {
     expect(await redis().type(ACTIVE_GAMES_KEY)).toBe('set');
     expect(await redis().sismember(ACTIVE_GAMES_KEY, game.id)).toBe(1);
     expect(await redis().sismember(playerGamesKey(host.id), game.id)).toBe(1);
-    expect((await app.gql(TavernGameByChannelDocument, { channelId: 'tavern-main' })).data!.tavernGameByChannel).toEqual({ id: game.id, status: 'ACTIVE' });
+    expect((await app.gql(TavernGameByChannelDocument, { channelId: 'tavern-main' })).data!.tavernGameByChannel).toEqual({
+      id: game.id,
+      status: 'ACTIVE',
+    });
     expect((await app.gql(ActiveTavernGamesDocument, {})).data!.activeTavernGames.map((g) => g.id)).toContain(game.id);
   });
 
@@ -119,7 +122,9 @@ describe('rules', () => {
     const games = await redis().keys('game:*');
     const inChannel = [];
     for (const key of games) {
-      const value = await redis().get(key).catch(() => null);
+      const value = await redis()
+        .get(key)
+        .catch(() => null);
       if (value?.includes(`"channelId":"${channelId}"`)) inChannel.push(key);
     }
     expect(inChannel).toEqual([gameKey(winner)]);
@@ -211,11 +216,13 @@ describe('Redis down', () => {
     const deadRedis = await connectRedis('redis://127.0.0.1:1', log);
     const yoga = createServer(createServices(app.database.db, deadRedis.redis, log), { probes: {} });
     const call = async (query: string) =>
-      (await yoga.fetch('http://guildhall.test/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query }),
-      })).json();
+      (
+        await yoga.fetch('http://guildhall.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        })
+      ).json();
     const active = await call('{ activeTavernGames { id } }');
     expect(active.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
     const byChannel = await call('{ tavernGameByChannel(channelId: "x") { id } }');

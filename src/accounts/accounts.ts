@@ -18,12 +18,7 @@ const registerInput = z.object({
     .min(3, 'must be at least 3 characters')
     .max(50, 'must be at most 50 characters')
     .regex(/^[A-Za-z0-9_]+$/, 'may contain only letters, digits and underscores'),
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(255, 'must be at most 255 characters')
-    .pipe(z.email('must be a valid email address')),
+  email: z.string().trim().toLowerCase().max(255, 'must be at most 255 characters').pipe(z.email('must be a valid email address')),
   // The upper bound keeps a megabyte "password" from tying up the hash.
   password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
 });

@@ -21,11 +21,7 @@ export async function assertLoginAllowed(redis: Redis, account: string, address:
   const keys = [accountKey(account), addressKey(address)] as const;
   const [byAccount, byAddress] = await requireRedis(() => redis.mget(...keys));
   const blocked =
-    Number(byAccount ?? 0) >= LOGIN_LIMITS.perAccount
-      ? keys[0]
-      : Number(byAddress ?? 0) >= LOGIN_LIMITS.perAddress
-        ? keys[1]
-        : null;
+    Number(byAccount ?? 0) >= LOGIN_LIMITS.perAccount ? keys[0] : Number(byAddress ?? 0) >= LOGIN_LIMITS.perAddress ? keys[1] : null;
   if (!blocked) return;
   const ttl = await requireRedis(() => redis.ttl(blocked));
   throw new RateLimitedError(ttl > 0 ? ttl : LOGIN_LIMITS.windowSeconds);

@@ -1,10 +1,8 @@
 import { inArray } from 'drizzle-orm';
+import { PLAYER_TTL_SECONDS, profileKey } from '../cache/keys.js';
 import type { ReadCache } from '../cache/read-cache.js';
 import type { Executor } from '../db/client.js';
 import { players } from './tables.js';
-
-export const PROFILE_TTL_SECONDS = 60 * 60;
-export const profileKey = (playerId: string) => `user:${playerId}:profile`;
 
 /** What anyone may see of a player. Never the email or the password hash. */
 export interface PublicProfile {
@@ -35,7 +33,7 @@ export async function loadProfiles(db: Executor, cache: ReadCache, ids: readonly
         ]),
       );
     },
-    PROFILE_TTL_SECONDS,
+    PLAYER_TTL_SECONDS,
   );
   return profiles.map((profile) => profile ?? null);
 }

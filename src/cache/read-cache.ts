@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { GAME_VERSION_KEY } from '../reference/cache.js';
-
-export const CHARACTER_TTL_SECONDS = 5 * 60;
-export const characterKey = (id: string) => `character:${id}`;
-export const CACHE_EPOCH_KEY = 'cache:epoch';
-const versionKey = (key: string) => `${key}:ver`;
+import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, versionKey } from './keys.js';
 
 // Fill only if neither the epoch nor the key's version moved since PostgreSQL was read:
 // a write that committed in between (or an outage) makes this read's result old.
@@ -73,7 +68,13 @@ export class ReadCache {
     redis.on('reconnecting', () => this.markDegraded('connection lost'));
   }
 
-  async read<T>(tier: string, key: string, selection: unknown, load: () => Promise<T | undefined>, ttlSeconds: number): Promise<T | undefined> {
+  async read<T>(
+    tier: string,
+    key: string,
+    selection: unknown,
+    load: () => Promise<T | undefined>,
+    ttlSeconds: number,
+  ): Promise<T | undefined> {
     const field = fingerprint(selection);
     if (field === null) this.metrics.cacheMisses.inc({ tier });
     const found = field === null ? null : await this.lookup<T>(tier, key, field);
@@ -128,7 +129,18 @@ export class ReadCache {
   async fill(guard: FillGuard, value: unknown, ttlSeconds: number): Promise<void> {
     const entry = JSON.stringify({ e: guard.epoch, g: guard.game, v: value });
     await this.redis
-      .eval(FILL_IF_UNCHANGED, 3, CACHE_EPOCH_KEY, versionKey(guard.key), guard.key, guard.epoch, guard.version, guard.field, entry, ttlSeconds)
+      .eval(
+        FILL_IF_UNCHANGED,
+        3,
+        CACHE_EPOCH_KEY,
+        versionKey(guard.key),
+        guard.key,
+        guard.epoch,
+        guard.version,
+        guard.field,
+        entry,
+        ttlSeconds,
+      )
       .then(() => undefined)
       .catch((error: Error) => this.markDegraded(error.message));
   }
@@ -187,7 +199,11 @@ export class ReadCache {
   async invalidate(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     const multi = this.redis.multi();
-    for (const key of keys) multi.del(key).incr(versionKey(key)).expire(versionKey(key), 60 * 60);
+    for (const key of keys)
+      multi
+        .del(key)
+        .incr(versionKey(key))
+        .expire(versionKey(key), 60 * 60);
     try {
       const results = await multi.exec();
       if (!results || results.some(([error]) => error)) throw new Error('invalidation failed');
@@ -236,7 +252,9 @@ export function fingerprint(selection: unknown): string | null {
     throw new Error('not plain data');
   };
   try {
-    return createHash('sha1').update(JSON.stringify(canonical(selection, true))).digest('base64url');
+    return createHash('sha1')
+      .update(JSON.stringify(canonical(selection, true)))
+      .digest('base64url');
   } catch {
     return null;
   }

@@ -11,7 +11,12 @@ export type CharacterRow = typeof characters.$inferSelect;
  * checks that the player owns it. Every write to a character and what it owns starts
  * here, so concurrent writes to one character take turns and see each other's results.
  */
-export async function lockOwnedCharacter(tx: Executor, characterId: string, playerId: string, field = 'characterId'): Promise<CharacterRow> {
+export async function lockOwnedCharacter(
+  tx: Executor,
+  characterId: string,
+  playerId: string,
+  field = 'characterId',
+): Promise<CharacterRow> {
   if (!isUuid(characterId)) throw new ValidationError(`${field}: not a character id`, field);
   const [character] = await tx.select().from(characters).where(eq(characters.id, characterId)).for('update');
   if (!character) throw new NotFoundError('CHARACTER_NOT_FOUND', 'No character has that id.');

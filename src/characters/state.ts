@@ -19,7 +19,11 @@ const stateInput = z.object({
  * Updates a character's live state. Omitted fields keep their value; vitals may not
  * exceed the maximums that follow from the character's attributes.
  */
-export async function updateCharacterState(db: Database, playerId: string, input: z.input<typeof stateInput>): Promise<{ characterId: string }> {
+export async function updateCharacterState(
+  db: Database,
+  playerId: string,
+  input: z.input<typeof stateInput>,
+): Promise<{ characterId: string }> {
   const { characterId, ...state } = parseInput(stateInput, input);
   return db.transaction(async (tx) => {
     const character = await lockOwnedCharacter(tx, characterId, playerId);
@@ -32,7 +36,10 @@ export async function updateCharacterState(db: Database, playerId: string, input
     }
     const changes = Object.fromEntries(Object.entries(state).filter(([, value]) => value != null));
     if (Object.keys(changes).length > 0) {
-      await tx.update(characters).set({ ...changes, updatedAt: new Date() }).where(eq(characters.id, character.id));
+      await tx
+        .update(characters)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(characters.id, character.id));
     }
     return { characterId: character.id };
   });

@@ -3,7 +3,7 @@ export { players } from '../accounts/tables.js';
 export { characters } from '../characters/tables.js';
 export { characterEssences, characterAbilities } from '../essences/tables.js';
 export { characterInventory } from '../inventory/tables.js';
-export { characterQuests } from '../progress/tables.js';
+export { characterQuests } from '../quests/tables.js';
 export {
   achievements,
   bosses,

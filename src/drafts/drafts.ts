@@ -33,11 +33,16 @@ export const ATTRIBUTE_BUDGET = 40;
 const ATTRIBUTE_RANGE = { min: 5, max: 18 } as const;
 
 const allocation = z
-  .object(Object.fromEntries(ATTRIBUTES.map((a) => [a, z.int().min(ATTRIBUTE_RANGE.min).max(ATTRIBUTE_RANGE.max)])) as Record<
-    (typeof ATTRIBUTES)[number],
-    z.ZodInt
-  >)
-  .refine((a) => ATTRIBUTES.reduce((sum, key) => sum + a[key], 0) <= ATTRIBUTE_BUDGET, `must spend at most ${ATTRIBUTE_BUDGET} points in all`);
+  .object(
+    Object.fromEntries(ATTRIBUTES.map((a) => [a, z.int().min(ATTRIBUTE_RANGE.min).max(ATTRIBUTE_RANGE.max)])) as Record<
+      (typeof ATTRIBUTES)[number],
+      z.ZodInt
+    >,
+  )
+  .refine(
+    (a) => ATTRIBUTES.reduce((sum, key) => sum + a[key], 0) <= ATTRIBUTE_BUDGET,
+    `must spend at most ${ATTRIBUTE_BUDGET} points in all`,
+  );
 
 const storedDraft = z.object({
   id: z.string(),
@@ -130,9 +135,7 @@ export async function createDraft(deps: DraftDeps, playerId: string, input: Draf
     updatedAt: now,
   };
   const ttl = deps.draftTtlSeconds;
-  await requireRedis(() =>
-    deps.redis.eval(REPLACE, 2, draftIndexKey(playerId), draftKey(draft.id), JSON.stringify(draft), ttl, draft.id),
-  );
+  await requireRedis(() => deps.redis.eval(REPLACE, 2, draftIndexKey(playerId), draftKey(draft.id), JSON.stringify(draft), ttl, draft.id));
   return withExpiry(draft, ttl);
 }
 
@@ -193,7 +196,12 @@ export async function finalizeDraft(deps: DraftDeps, playerId: string, id: strin
   const { draft } = await readOwned(deps, playerId, id);
   const missing = (['name', 'race', 'class', 'attributes'] as const).filter((part) => draft[part] === null);
   if (missing.length > 0) throw new DraftIncompleteError([...missing]);
-  const { name, race, class: classId, attributes } = draft as StoredDraft & { name: string; race: string; class: string; attributes: Attributes };
+  const {
+    name,
+    race,
+    class: classId,
+    attributes,
+  } = draft as StoredDraft & { name: string; race: string; class: string; attributes: Attributes };
 
   const spent = ATTRIBUTES.reduce((sum, key) => sum + attributes[key], 0);
   if (spent !== ATTRIBUTE_BUDGET) {

@@ -20,7 +20,11 @@ export interface BondEssenceInput {
  * locked, the limits are checked under the lock, then the essence, its initial
  * abilities and the attribute bonus are written in the same transaction.
  */
-export async function bondEssence(db: Database, playerId: string, input: BondEssenceInput): Promise<{ essenceId: string; characterId: string }> {
+export async function bondEssence(
+  db: Database,
+  playerId: string,
+  input: BondEssenceInput,
+): Promise<{ essenceId: string; characterId: string }> {
   const essenceType = input.essenceType.trim();
   if (!essenceType) throw new ValidationError('essenceType: must not be empty', 'essenceType');
   return db.transaction(async (tx) => {
@@ -43,9 +47,9 @@ export async function bondEssence(db: Database, playerId: string, input: BondEss
       .insert(characterEssences)
       .values({ characterId: character.id, essenceType, attributeBound: input.attribute, rankBonded: character.rank })
       .returning({ id: characterEssences.id });
-    await tx.insert(characterAbilities).values(
-      essence.abilities.map((abilityName) => ({ characterId: character.id, essenceId: row!.id, abilityName })),
-    );
+    await tx
+      .insert(characterAbilities)
+      .values(essence.abilities.map((abilityName) => ({ characterId: character.id, essenceId: row!.id, abilityName })));
     const column = characters[input.attribute];
     await tx
       .update(characters)

@@ -37,8 +37,5 @@ export const characterAbilities = pgTable(
     metadata: jsonb().$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { precision: 3, withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('character_abilities_character_id_idx').on(t.characterId),
-    index('character_abilities_essence_id_idx').on(t.essenceId),
-  ],
+  (t) => [index('character_abilities_character_id_idx').on(t.characterId), index('character_abilities_essence_id_idx').on(t.essenceId)],
 );

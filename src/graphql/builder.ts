@@ -2,15 +2,21 @@ import SchemaBuilder from '@pothos/core';
 import DrizzlePlugin from '@pothos/plugin-drizzle';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { Context } from '../context.js';
 import { relations } from '../db/relations.js';
+import { UnauthenticatedError } from '../errors.js';
 
 export interface PothosTypes {
   Context: Context;
   DrizzleRelations: typeof relations;
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
+  AuthScopes: {
+    /** A signed-in player: a valid session. Ownership is checked by the domain, under its lock. */
+    player: boolean;
+  };
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
@@ -20,7 +26,13 @@ export interface PothosTypes {
 const upperFirst = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 export const builder = new SchemaBuilder<PothosTypes>({
-  plugins: [ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  // Errors first, so a refusal from scope-auth becomes the field's UnauthenticatedError member.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, DrizzlePlugin],
+  scopeAuth: {
+    // Resolves the session once per request; Redis being down surfaces as SERVICE_UNAVAILABLE.
+    authScopes: async (ctx) => ({ player: (await ctx.viewerId()) !== null }),
+    unauthorizedError: () => new UnauthenticatedError(),
+  },
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   drizzle: {

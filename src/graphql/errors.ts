@@ -1,6 +1,6 @@
 import {
   ConflictError,
-  DomainError,
+  type DomainError,
   DraftIncompleteError,
   ERROR_CODES,
   ForbiddenError,
@@ -52,5 +52,10 @@ builder.objectType(RateLimitedError, {
 });
 builder.objectType(ServiceUnavailableError, errorObject('ServiceUnavailableError', 'A backing service is down.'));
 
-/** Errors any signed-in mutation may return. */
-export const AUTHENTICATED_ERRORS = [UnauthenticatedError, ServiceUnavailableError, ValidationError] as const;
+/**
+ * The `errors` option of a field that needs a signed-in player (`authScopes: { player: true }`):
+ * no session, a backing service down and bad input, plus the field's own refusals.
+ */
+export function playerErrors(...more: Array<new (...args: never[]) => DomainError>) {
+  return { types: [UnauthenticatedError, ServiceUnavailableError, ValidationError, ...more] };
+}

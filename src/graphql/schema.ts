@@ -2,15 +2,14 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { builder } from './builder.js';
 // Type modules register themselves on the builder.
 import './errors.js';
-import '../accounts/types.js';
-import '../characters/types.js';
-import '../characters/state-types.js';
-import '../drafts/types.js';
-import '../essences/types.js';
-import '../inventory/types.js';
-import '../progress/types.js';
-import '../reference/types.js';
-import '../tavern/types.js';
+import '../accounts/graphql.js';
+import '../characters/graphql.js';
+import '../drafts/graphql.js';
+import '../essences/graphql.js';
+import '../inventory/graphql.js';
+import '../quests/graphql.js';
+import '../reference/graphql.js';
+import '../tavern/graphql.js';
 
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });
 

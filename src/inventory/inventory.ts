@@ -22,7 +22,11 @@ const addItemsInput = z.object({
  * stacks of the same item to its max stack, then open new stacks; other items take a
  * stack each. If the result needs more stacks than inventory_max_slots, nothing is added.
  */
-export async function addInventoryItems(db: Database, playerId: string, input: z.input<typeof addItemsInput>): Promise<{ characterId: string }> {
+export async function addInventoryItems(
+  db: Database,
+  playerId: string,
+  input: z.input<typeof addItemsInput>,
+): Promise<{ characterId: string }> {
   const { characterId, items: requested } = parseInput(addItemsInput, input);
   return db.transaction(async (tx) => {
     const catalogue = await itemsById(tx, [...new Set(requested.map((r) => r.itemId))]);
@@ -91,7 +95,11 @@ export interface StackChange {
 }
 
 /** Removes some of a stack, or all of it. */
-export async function removeInventoryItem(db: Database, playerId: string, input: { inventoryItemId: string; quantity: number }): Promise<StackChange> {
+export async function removeInventoryItem(
+  db: Database,
+  playerId: string,
+  input: { inventoryItemId: string; quantity: number },
+): Promise<StackChange> {
   const amount = parseInput(z.object({ quantity }), { quantity: input.quantity }).quantity;
   return db.transaction(async (tx) => {
     const { row: stack } = await lockOwnedStack(tx, input.inventoryItemId, playerId);
@@ -102,7 +110,10 @@ export async function removeInventoryItem(db: Database, playerId: string, input:
       await tx.delete(characterInventory).where(eq(characterInventory.id, stack.id));
       return { characterId: stack.characterId, inventoryItemId: null };
     }
-    await tx.update(characterInventory).set({ quantity: stack.quantity - amount }).where(eq(characterInventory.id, stack.id));
+    await tx
+      .update(characterInventory)
+      .set({ quantity: stack.quantity - amount })
+      .where(eq(characterInventory.id, stack.id));
     return { characterId: stack.characterId, inventoryItemId: stack.id };
   });
 }

@@ -1,15 +1,12 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Redis } from 'ioredis';
+import { GAME_VERSION_KEY, REFERENCE_TTL_SECONDS, referenceKey } from '../cache/keys.js';
 import type { Executor } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { KIND_NAMES, KINDS, type KindName, type KindRecords } from './kinds.js';
+import { KINDS, type KindName, type KindRecords } from './kinds.js';
 import { readGameDataVersion } from './load.js';
-
-export const REFERENCE_TTL_SECONDS = 24 * 60 * 60;
-export const GAME_VERSION_KEY = 'game:version';
-export const referenceKey = (kind: KindName) => `game:${kind}`;
 
 // A hash cannot be empty, so a marker field tells "loaded, no records" from "not loaded".
 const LOADED = '__loaded';
@@ -60,7 +57,13 @@ export class ReferenceData {
   /** Records by id, in the order asked; null for an id that does not exist. */
   async byIds<K extends KindName>(kind: K, ids: readonly string[]): Promise<Array<KindRecords[K] | null>> {
     const key = referenceKey(kind);
-    const cached = await this.tryRedis(() => this.redis.pipeline().hexists(key, LOADED).hmget(key, ...ids).exec());
+    const cached = await this.tryRedis(() =>
+      this.redis
+        .pipeline()
+        .hexists(key, LOADED)
+        .hmget(key, ...ids)
+        .exec(),
+    );
     if (cached?.[0]?.[1] === 1) {
       const values = cached[1]?.[1] as Array<string | null>;
       const parsed = values.map((value) => (value === null ? null : this.parse<K>(kind, value)));
@@ -100,7 +103,13 @@ export class ReferenceData {
 
   private async fromPostgres<K extends KindName>(kind: K, ids: readonly string[]): Promise<Array<KindRecords[K] | null>> {
     const table = KINDS[kind].table as ReferenceTable;
-    const rows = ids.length === 0 ? [] : await this.db.select({ id: table.id, data: table.data }).from(table).where(inArray(table.id, [...ids]));
+    const rows =
+      ids.length === 0
+        ? []
+        : await this.db
+            .select({ id: table.id, data: table.data })
+            .from(table)
+            .where(inArray(table.id, [...ids]));
     const byId = new Map(rows.map((row) => [row.id as string, row.data as KindRecords[K]]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -140,16 +149,4 @@ export class ReferenceData {
       return null;
     }
   }
-}
-
-/**
- * After a seed run commits: publish the new version, then drop every cached copy. The keys
- * are named one by one: a `game:*` pattern would also take the tavern's `game:{gameId}`.
- */
-export async function invalidateReferenceCache(redis: Redis, version: string): Promise<void> {
-  await redis
-    .multi()
-    .set(GAME_VERSION_KEY, version, 'EX', REFERENCE_TTL_SECONDS)
-    .del(...KIND_NAMES.map(referenceKey))
-    .exec();
 }

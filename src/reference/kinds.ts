@@ -5,7 +5,10 @@ import * as tables from './tables.js';
 // Every kind of reference data: its seed file, the shape of one record, the table it
 // loads into (with its typed key columns) and the other records it points at.
 
-const id = z.string().regex(/^[a-z0-9_]+$/, 'must be lower_snake_case').max(100);
+const id = z
+  .string()
+  .regex(/^[a-z0-9_]+$/, 'must be lower_snake_case')
+  .max(100);
 const name = z.string().min(1).max(100);
 const description = z.string().min(1);
 const int = z.int();

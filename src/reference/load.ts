@@ -47,9 +47,7 @@ async function syncKind(tx: Executor, kind: KindName, seeds: SeedSet): Promise<K
     ...definition.columns(record),
     data: record as unknown as Record<string, unknown>,
   }));
-  const existing = new Map(
-    (await tx.select({ id: table.id, data: table.data }).from(table)).map((row) => [row.id as string, row.data]),
-  );
+  const existing = new Map((await tx.select({ id: table.id, data: table.data }).from(table)).map((row) => [row.id as string, row.data]));
 
   const inserts = wanted.filter((row) => !existing.has(row.id));
   const updates = wanted.filter((row) => existing.has(row.id) && !isDeepStrictEqual(existing.get(row.id), row.data));

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { PROJECT_ROOT } from '../paths.js';
-import { invalidateReferenceCache } from './cache.js';
+import { publishGameVersion } from '../invalidation.js';
 import { applySeeds, readGameDataVersion, type SeedReport } from './load.js';
 import { readSeeds } from './validate.js';
 
@@ -24,8 +24,10 @@ export async function seedReferenceData(
   const report = await applySeeds(db, seeds);
   const version = await readGameDataVersion(db);
   if (redis) {
-    await invalidateReferenceCache(redis, version).catch((error: Error) => {
-      throw new Error(`reference data applied, but Redis could not be invalidated (${error.message}); run db:seed again once Redis is back`);
+    await publishGameVersion(redis, version).catch((error: Error) => {
+      throw new Error(
+        `reference data applied, but Redis could not be invalidated (${error.message}); run db:seed again once Redis is back`,
+      );
     });
   }
   log.info({ version, report }, 'reference data seeded');

@@ -25,7 +25,6 @@ const envelope = z.strictObject({
   data: z.array(z.unknown()),
 });
 
-
 /** Reads and validates every seed file in `dir`. Nothing is returned unless all of it is valid. */
 export async function readSeeds(dir: string): Promise<SeedSet> {
   const problems: string[] = [];

@@ -42,7 +42,10 @@ export type TavernGame = z.infer<typeof storedGame>;
 const storedDrink = z.object({ id: z.string(), from: z.string(), to: z.string(), reason: z.string().nullable(), at: z.int() });
 export type Drink = z.infer<typeof storedDrink>;
 
-const channelId = z.string().trim().regex(/^[A-Za-z0-9_.:#-]{1,100}$/, 'must be 1 to 100 letters, digits or _ . : # -');
+const channelId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.:#-]{1,100}$/, 'must be 1 to 100 letters, digits or _ . : # -');
 const reason = z.string().trim().max(200, 'must be at most 200 characters').nullish();
 
 // Starts a game unless the channel has one: the channel key is the lock.
@@ -118,7 +121,16 @@ export async function startGame(deps: TavernDeps, playerId: string, input: { cha
     endedAt: null,
   };
   const existing = await requireRedis(() =>
-    deps.redis.eval(START, 4, channelKey(channel), gameKey(game.id), ACTIVE_GAMES_KEY, playerGamesKey(playerId), game.id, JSON.stringify(game)),
+    deps.redis.eval(
+      START,
+      4,
+      channelKey(channel),
+      gameKey(game.id),
+      ACTIVE_GAMES_KEY,
+      playerGamesKey(playerId),
+      game.id,
+      JSON.stringify(game),
+    ),
   );
   if (existing) throw new ConflictError('CONFLICT', `Channel ${channel} already has an active game (${String(existing)}).`);
   return game;
@@ -208,9 +220,18 @@ export const MAX_LEDGER_PAGE = 500;
 /** The ledger between two instants (inclusive), oldest first, at most MAX_LEDGER_PAGE drinks. */
 export async function drinksBetween(deps: TavernDeps, gameId: string, since: Date | null, until: Date | null): Promise<Drink[]> {
   const members = await requireRedisRead(() =>
-    deps.redis.zrangebyscore(drinksKey(gameId), since ? since.getTime() : '-inf', until ? until.getTime() : '+inf', 'LIMIT', 0, MAX_LEDGER_PAGE),
+    deps.redis.zrangebyscore(
+      drinksKey(gameId),
+      since ? since.getTime() : '-inf',
+      until ? until.getTime() : '+inf',
+      'LIMIT',
+      0,
+      MAX_LEDGER_PAGE,
+    ),
   );
-  return members.map((member) => parseRecord(deps.log, storedDrink, drinksKey(gameId), member, 'tavern record')).filter((drink): drink is Drink => drink !== null);
+  return members
+    .map((member) => parseRecord(deps.log, storedDrink, drinksKey(gameId), member, 'tavern record'))
+    .filter((drink): drink is Drink => drink !== null);
 }
 
 export async function drinkStats(deps: TavernDeps, playerId: string): Promise<{ assigned: number; received: number }> {

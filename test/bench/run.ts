@@ -57,12 +57,7 @@ interface Measured {
   peakRssMb?: number;
 }
 
-async function measure(
-  name: string,
-  port: number,
-  body: () => string,
-  watch?: { pid: number; operation: string },
-): Promise<Measured> {
+async function measure(name: string, port: number, body: () => string, watch?: { pid: number; operation: string }): Promise<Measured> {
   step(`${name}: ${DURATION}s at ${CONNECTIONS} connections`);
   let peakRss = watch ? rssMb(watch.pid) : 0;
   const before = watch ? await sqlStats(port, watch.operation) : undefined;
@@ -158,7 +153,9 @@ try {
   const p2Body = JSON.stringify({ query: P2_QUERY, operationName: 'BenchP2' });
   const [ours, theirs] = await Promise.all(
     [guildhallPort, p2Port].map(async (port) =>
-      (await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: p2Body })).text(),
+      (
+        await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: p2Body })
+      ).text(),
     ),
   );
   const p2Identical = ours === theirs;
@@ -170,7 +167,10 @@ try {
     p1Baseline: await measure('P1 baseline (node:http + one Redis GET)', p1Port, zipfBody),
     p1: await measure('P1 guildhall: warm character(id), Zipf ids', guildhallPort, zipfBody, { pid: guildhall.pid!, operation: 'BenchP1' }),
     p2Baseline: await measure('P2 baseline (node:http + one json_agg statement)', p2Port, () => p2Body),
-    p2: await measure('P2 guildhall: characters(first: 50), nested', guildhallPort, () => p2Body, { pid: guildhall.pid!, operation: 'BenchP2' }),
+    p2: await measure('P2 guildhall: characters(first: 50), nested', guildhallPort, () => p2Body, {
+      pid: guildhall.pid!,
+      operation: 'BenchP2',
+    }),
   };
   const ratios = {
     p1: results.p1.requestsPerSecond / results.p1Baseline.requestsPerSecond,
@@ -190,7 +190,10 @@ try {
 
   mkdirSync('bench-results', { recursive: true });
   const file = `bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, JSON.stringify({ duration: DURATION, connections: CONNECTIONS, p2BodiesIdentical: p2Identical, results, ratios }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ duration: DURATION, connections: CONNECTIONS, p2BodiesIdentical: p2Identical, results, ratios }, null, 2),
+  );
   step(`results written to ${file}`);
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -11,7 +11,7 @@ import { createServices, type Services } from '../../src/context.js';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
 import { collectStatements } from '../../src/db/statement-log.js';
 import { connectRedis, type RedisHandle } from '../../src/redis/client.js';
-import { createServer, type GuildhallYoga } from '../../src/server.js';
+import { createServer, type GuildhallYoga } from '../../src/server/yoga.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
 export interface GraphQLResponse<T> {

@@ -51,13 +51,34 @@ export async function startThrowawayServices(options: { redisDatabases?: number 
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
   runPostgresTool(postgresBin('initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '-N']);
   runPostgresTool(postgresBin('pg_ctl'), [
-    '-D', pgData, '-l', join(dir, 'pg.log'), '-w', 'start',
-    '-o', `-c listen_addresses=127.0.0.1 -p ${pgPort} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+    '-D',
+    pgData,
+    '-l',
+    join(dir, 'pg.log'),
+    '-w',
+    'start',
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${pgPort} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
   ]);
   execFileSync('redis-server', [
-    '--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no',
-    '--databases', String(options.redisDatabases ?? 16),
-    '--daemonize', 'yes', '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log'), '--dir', dir,
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(redisPort),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--databases',
+    String(options.redisDatabases ?? 16),
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    join(dir, 'redis.pid'),
+    '--logfile',
+    join(dir, 'redis.log'),
+    '--dir',
+    dir,
   ]);
 
   return {

@@ -1,18 +1,10 @@
-import { AttributesRef, CreateCharacterPayload } from '../characters/types.js';
-import { characterWrite, type Context } from '../context.js';
+import { AttributesRef, CreateCharacterPayload } from '../characters/graphql.js';
+import type { Context } from '../context.js';
 import { ConflictError, DraftIncompleteError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
-import {
-  createDraft,
-  deleteDraft,
-  finalizeDraft,
-  getDraft,
-  getMyDraft,
-  updateDraft,
-  type Draft,
-  type DraftDeps,
-} from './drafts.js';
+import { playerErrors } from '../graphql/errors.js';
+import { characterWrite } from '../graphql/writes.js';
+import { createDraft, deleteDraft, finalizeDraft, getDraft, getMyDraft, updateDraft, type Draft, type DraftDeps } from './drafts.js';
 
 const deps = (ctx: Context): DraftDeps => ctx;
 
@@ -61,21 +53,21 @@ const DeleteDraftPayload = builder.objectRef<{ id: string }>('DeleteDraftPayload
   fields: (t) => ({ id: t.exposeID('id') }),
 });
 
-const DRAFT_ERRORS = [...AUTHENTICATED_ERRORS, ForbiddenError, NotFoundError] as const;
-
 builder.queryFields((t) => ({
   draft: t.field({
     type: CharacterDraftRef,
     nullable: true,
     description: "One of the viewer's drafts; null when it does not exist or has expired.",
     args: { id: t.arg.id() },
-    resolve: async (_root, { id }, ctx) => getDraft(deps(ctx), await ctx.requireViewerId(), String(id)),
+    authScopes: { player: true },
+    resolve: (_root, { id }, ctx) => getDraft(deps(ctx), ctx.playerId(), String(id)),
   }),
   myDraft: t.field({
     type: CharacterDraftRef,
     nullable: true,
     description: "The viewer's draft, if any.",
-    resolve: async (_root, _args, ctx) => getMyDraft(deps(ctx), await ctx.requireViewerId()),
+    authScopes: { player: true },
+    resolve: (_root, _args, ctx) => getMyDraft(deps(ctx), ctx.playerId()),
   }),
 }));
 
@@ -84,26 +76,30 @@ builder.mutationFields((t) => ({
     type: DraftPayload,
     description: "Starts a draft, replacing the viewer's previous one.",
     args: { input: t.arg({ type: DraftInput }) },
-    errors: { types: [...AUTHENTICATED_ERRORS] },
-    resolve: async (_root, { input }, ctx) => createDraft(deps(ctx), await ctx.requireViewerId(), input),
+    authScopes: { player: true },
+    errors: playerErrors(),
+    resolve: (_root, { input }, ctx) => createDraft(deps(ctx), ctx.playerId(), input),
   }),
   updateDraft: t.field({
     type: DraftPayload,
     args: { id: t.arg.id(), input: t.arg({ type: DraftInput }) },
-    errors: { types: [...DRAFT_ERRORS, ConflictError] },
-    resolve: async (_root, { id, input }, ctx) => updateDraft(deps(ctx), await ctx.requireViewerId(), String(id), input),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: (_root, { id, input }, ctx) => updateDraft(deps(ctx), ctx.playerId(), String(id), input),
   }),
   deleteDraft: t.field({
     type: DeleteDraftPayload,
     args: { id: t.arg.id() },
-    errors: { types: [...DRAFT_ERRORS] },
-    resolve: async (_root, { id }, ctx) => ({ id: await deleteDraft(deps(ctx), await ctx.requireViewerId(), String(id)) }),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError),
+    resolve: async (_root, { id }, ctx) => ({ id: await deleteDraft(deps(ctx), ctx.playerId(), String(id)) }),
   }),
   finalizeDraft: t.field({
     type: CreateCharacterPayload,
     description: 'Creates the character from a complete draft, then deletes the draft.',
     args: { id: t.arg.id() },
-    errors: { types: [...DRAFT_ERRORS, DraftIncompleteError, ConflictError] },
-    resolve: async (_root, { id }, ctx) => characterWrite(ctx, finalizeDraft(deps(ctx), await ctx.requireViewerId(), String(id))),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, DraftIncompleteError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { id }) => finalizeDraft(deps(ctx), playerId, String(id))),
   }),
 }));

@@ -1,17 +1,13 @@
-import { committedCharacter } from '../characters/types.js';
+import { committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import { characterWrite } from '../context.js';
+import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
-import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { storedEnum } from '../graphql/enums.js';
+import { playerErrors } from '../graphql/errors.js';
 import { abandonQuest, completeQuest, startQuest, updateQuestProgress } from './quests.js';
 import { QUEST_STATUSES } from './tables.js';
 
-const QuestStatusEnum = builder.enumType('QuestStatus', {
-  values: Object.fromEntries(QUEST_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<
-    Uppercase<(typeof QUEST_STATUSES)[number]>,
-    { value: (typeof QUEST_STATUSES)[number] }
-  >,
-});
+const QuestStatusEnum = storedEnum('QuestStatus', QUEST_STATUSES);
 
 builder.drizzleObject('characterQuests', {
   name: 'Quest',
@@ -45,33 +41,37 @@ const QuestProgressInput = builder.inputType('QuestProgressInput', {
   fields: (t) => ({ id: t.id({ description: 'The Quest id.' }), progress: t.field({ type: 'JSON', description: 'A JSON object.' }) }),
 });
 
-const QUEST_ERRORS = [...AUTHENTICATED_ERRORS, ForbiddenError, NotFoundError, ConflictError] as const;
-
 builder.mutationFields((t) => ({
   startQuest: t.field({
     type: QuestPayload,
     args: { input: t.arg({ type: StartQuestInput }) },
-    errors: { types: [...QUEST_ERRORS] },
-    resolve: async (_root, { input }, ctx) =>
-      characterWrite(ctx, startQuest(ctx.db, await ctx.requireViewerId(), { characterId: String(input.characterId), questId: input.questId })),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      startQuest(ctx.db, playerId, { characterId: String(input.characterId), questId: input.questId }),
+    ),
   }),
   updateQuestProgress: t.field({
     type: QuestPayload,
     args: { input: t.arg({ type: QuestProgressInput }) },
-    errors: { types: [...QUEST_ERRORS] },
-    resolve: async (_root, { input }, ctx) =>
-      characterWrite(ctx, updateQuestProgress(ctx.db, await ctx.requireViewerId(), { id: String(input.id), progress: input.progress })),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      updateQuestProgress(ctx.db, playerId, { id: String(input.id), progress: input.progress }),
+    ),
   }),
   completeQuest: t.field({
     type: QuestPayload,
     args: { id: t.arg.id() },
-    errors: { types: [...QUEST_ERRORS] },
-    resolve: async (_root, { id }, ctx) => characterWrite(ctx, completeQuest(ctx.db, await ctx.requireViewerId(), String(id))),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { id }) => completeQuest(ctx.db, playerId, String(id))),
   }),
   abandonQuest: t.field({
     type: QuestPayload,
     args: { id: t.arg.id() },
-    errors: { types: [...QUEST_ERRORS] },
-    resolve: async (_root, { id }, ctx) => characterWrite(ctx, abandonQuest(ctx.db, await ctx.requireViewerId(), String(id))),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { id }) => abandonQuest(ctx.db, playerId, String(id))),
   }),
 }));

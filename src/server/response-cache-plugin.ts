@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Kind, parse, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isUuid } from '../validation.js';
-import { CHARACTER_TTL_SECONDS, characterKey, type FillGuard, type ReadCache } from './read-cache.js';
+import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
+import type { FillGuard, ReadCache } from '../cache/read-cache.js';
 
 /**
  * Whole-response cache for the hottest read, a query whose only root field is
@@ -29,13 +30,16 @@ function planFor(query: string, operationName: string | undefined): Plan | null 
     return null;
   }
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
-  if (!operation || operation.operation !== 'query' || operation.directives?.length) return null;
+  const operation = operationName
+    ? operations.find((o) => o.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
+  if (operation?.operation !== 'query' || operation.directives?.length) return null;
   const [root, ...others] = operation.selectionSet.selections;
   if (!root || others.length > 0 || root.kind !== Kind.FIELD || root.name.value !== 'character' || root.directives?.length) return null;
   const id = root.arguments?.find((arg) => arg.name.value === 'id')?.value;
-  const idArgument =
-    id?.kind === Kind.VARIABLE ? { variable: id.name.value } : id?.kind === Kind.STRING ? { literal: id.value } : null;
+  const idArgument = id?.kind === Kind.VARIABLE ? { variable: id.name.value } : id?.kind === Kind.STRING ? { literal: id.value } : null;
   if (!idArgument) return null;
   let selectsEmail = false;
   visit(document, {
@@ -62,7 +66,7 @@ export function useCharacterResponseCache(cache: ReadCache): Plugin {
 
   return {
     async onParams({ params, request, setResult }) {
-      if (!params.query || request.method !== 'POST' && request.method !== 'GET') return;
+      if (!params.query || (request.method !== 'POST' && request.method !== 'GET')) return;
       const plan = planOf(params.query, params.operationName ?? undefined);
       if (!plan || (plan.selectsEmail && request.headers.has('authorization'))) return;
       const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];

@@ -1,10 +1,10 @@
-import { characterPayload, committedCharacter } from '../characters/types.js';
+import { characterPayload, committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
-import { characterWrite } from '../context.js';
+import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
-import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { playerErrors } from '../graphql/errors.js';
 import { addInventoryItems, equipItem, removeInventoryItem, unequipItem, type StackChange } from './inventory.js';
-import { ItemRef } from '../reference/types.js';
+import { ItemRef } from '../reference/graphql.js';
 
 export const InventoryItemRef = builder.drizzleObject('characterInventory', {
   name: 'InventoryItem',
@@ -56,36 +56,40 @@ const InventoryItemPayload = builder.objectRef<StackChange>('InventoryItemPayloa
   }),
 });
 
-const STACK_ERRORS = [...AUTHENTICATED_ERRORS, ForbiddenError, NotFoundError] as const;
-
 builder.mutationFields((t) => ({
   addInventoryItems: t.field({
     type: AddInventoryItemsPayload,
     description: 'Adds items in one go: stackable items merge up to their max stack; all or nothing.',
     args: { input: t.arg({ type: AddInventoryItemsInput }) },
-    errors: { types: [...STACK_ERRORS, LimitReachedError] },
-    resolve: async (_root, { input }, ctx) =>
-      characterWrite(ctx, addInventoryItems(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) })),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, LimitReachedError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      addInventoryItems(ctx.db, playerId, { ...input, characterId: String(input.characterId) }),
+    ),
   }),
   removeInventoryItem: t.field({
     type: InventoryItemPayload,
     args: { input: t.arg({ type: RemoveInventoryItemInput }) },
-    errors: { types: [...STACK_ERRORS] },
-    resolve: async (_root, { input }, ctx) =>
-      characterWrite(ctx, removeInventoryItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) })),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      removeInventoryItem(ctx.db, playerId, { ...input, inventoryItemId: String(input.inventoryItemId) }),
+    ),
   }),
   equipItem: t.field({
     type: InventoryItemPayload,
     args: { input: t.arg({ type: EquipItemInput }) },
-    errors: { types: [...STACK_ERRORS, ConflictError] },
-    resolve: async (_root, { input }, ctx) =>
-      characterWrite(ctx, equipItem(ctx.db, await ctx.requireViewerId(), { ...input, inventoryItemId: String(input.inventoryItemId) })),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      equipItem(ctx.db, playerId, { ...input, inventoryItemId: String(input.inventoryItemId) }),
+    ),
   }),
   unequipItem: t.field({
     type: InventoryItemPayload,
     args: { inventoryItemId: t.arg.id() },
-    errors: { types: [...STACK_ERRORS] },
-    resolve: async (_root, { inventoryItemId }, ctx) =>
-      characterWrite(ctx, unequipItem(ctx.db, await ctx.requireViewerId(), String(inventoryItemId))),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError),
+    resolve: characterWrite((ctx, playerId, { inventoryItemId }) => unequipItem(ctx.db, playerId, String(inventoryItemId))),
   }),
 }));

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
-import { createContext, type Context, type Services } from './context.js';
-import { DomainError } from './errors.js';
-import { useCharacterResponseCache } from './cache/character-response-cache.js';
-import { useGuildhallMetrics } from './graphql/metrics-plugin.js';
-import { schema } from './graphql/schema.js';
+import { createContext, type Context, type Services } from '../context.js';
+import { DomainError } from '../errors.js';
+import { useCharacterResponseCache } from './response-cache-plugin.js';
+import { useGuildhallMetrics } from './metrics-plugin.js';
+import { schema } from '../graphql/schema.js';
 
 export interface ServerOptions {
   /** Each probe resolves when its service answers and rejects otherwise. */
@@ -83,9 +83,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
         check: async () => {
           const entries = Object.entries(options.probes);
           const results = await Promise.allSettled(entries.map(([, probe]) => probe()));
-          const status = Object.fromEntries(
-            entries.map(([name], i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']),
-          );
+          const status = Object.fromEntries(entries.map(([name], i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));
           const ready = results.every((result) => result.status === 'fulfilled');
           return Response.json({ ready, ...status }, { status: ready ? 200 : 503 });
         },

@@ -8,7 +8,10 @@ import { characterQuests, type QuestStatus } from './tables.js';
 
 type QuestRow = typeof characterQuests.$inferSelect;
 
-const questId = z.string().trim().regex(/^[a-z0-9_]{1,100}$/, 'must be 1 to 100 lower-case letters, digits or underscores');
+const questId = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9_]{1,100}$/, 'must be 1 to 100 lower-case letters, digits or underscores');
 const progress = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 10_000, 'must be at most 10 kB of JSON');
@@ -27,7 +30,13 @@ export async function startQuest(db: Database, playerId: string, input: { charac
     const [active] = await tx
       .select({ id: characterQuests.id })
       .from(characterQuests)
-      .where(and(eq(characterQuests.characterId, character.id), eq(characterQuests.questId, parsed.questId), eq(characterQuests.status, 'active')));
+      .where(
+        and(
+          eq(characterQuests.characterId, character.id),
+          eq(characterQuests.questId, parsed.questId),
+          eq(characterQuests.status, 'active'),
+        ),
+      );
     if (active) throw new ConflictError('CONFLICT', `The quest ${parsed.questId} is already active.`);
     const [quest] = await tx.insert(characterQuests).values({ characterId: character.id, questId: parsed.questId }).returning();
     return quest!;

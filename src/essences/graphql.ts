@@ -1,12 +1,11 @@
-import { committedCharacter } from '../characters/types.js';
-import { AttributeEnum, RankEnum } from '../characters/enums.js';
+import { AttributeEnum, committedCharacter, RankEnum } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
-import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { playerErrors } from '../graphql/errors.js';
 import { awakenAbility, rankUpAbility } from './abilities.js';
 import { bondEssence } from './bond.js';
-import { characterWrite } from '../context.js';
+import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
-import { EssenceTypeRef } from '../reference/types.js';
+import { EssenceTypeRef } from '../reference/graphql.js';
 
 export const EssenceRef = builder.drizzleObject('characterEssences', {
   name: 'Essence',
@@ -68,30 +67,30 @@ const AbilityPayload = builder.objectRef<{ id: string }>('AbilityPayload').imple
   }),
 });
 
-const OWNED_ROW_ERRORS = [...AUTHENTICATED_ERRORS, ForbiddenError, NotFoundError] as const;
-
 builder.mutationFields((t) => ({
   bondEssence: t.field({
     type: BondEssencePayload,
     description: 'Bonds an essence (at most four per character), granting its abilities and attribute bonus.',
     args: { input: t.arg({ type: BondEssenceInput }) },
-    errors: { types: [...OWNED_ROW_ERRORS, LimitReachedError, ConflictError] },
-    resolve: async (_root, { input }, ctx) =>
-      characterWrite(ctx, bondEssence(ctx.db, await ctx.requireViewerId(), { ...input, characterId: String(input.characterId) })),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, LimitReachedError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      bondEssence(ctx.db, playerId, { ...input, characterId: String(input.characterId) }),
+    ),
   }),
   awakenAbility: t.field({
     type: AbilityPayload,
     args: { abilityId: t.arg.id() },
-    errors: { types: [...OWNED_ROW_ERRORS, ConflictError] },
-    resolve: async (_root, { abilityId }, ctx) =>
-      characterWrite(ctx, awakenAbility(ctx.db, await ctx.requireViewerId(), String(abilityId))),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError, ConflictError),
+    resolve: characterWrite((ctx, playerId, { abilityId }) => awakenAbility(ctx.db, playerId, String(abilityId))),
   }),
   rankUpAbility: t.field({
     type: AbilityPayload,
     description: "Raises an ability one rank, never above its character's rank.",
     args: { abilityId: t.arg.id() },
-    errors: { types: [...OWNED_ROW_ERRORS] },
-    resolve: async (_root, { abilityId }, ctx) =>
-      characterWrite(ctx, rankUpAbility(ctx.db, await ctx.requireViewerId(), String(abilityId))),
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError),
+    resolve: characterWrite((ctx, playerId, { abilityId }) => rankUpAbility(ctx.db, playerId, String(abilityId))),
   }),
 }));

@@ -1,6 +1,7 @@
-import { AttributesRef } from '../characters/types.js';
+import { AttributesRef } from '../characters/graphql.js';
 import type { Context } from '../context.js';
 import { builder } from '../graphql/builder.js';
+import { storedEnum } from '../graphql/enums.js';
 import {
   EQUIPMENT_SLOTS,
   ITEM_TYPES,
@@ -20,12 +21,9 @@ import {
   type TrapRecord,
 } from './kinds.js';
 
-const enumValues = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
-
-const ItemTypeEnum = builder.enumType('ItemType', { values: enumValues(ITEM_TYPES) });
-const RarityEnum = builder.enumType('Rarity', { values: enumValues(RARITIES) });
-const EquipmentSlotEnum = builder.enumType('EquipmentSlot', { values: enumValues(EQUIPMENT_SLOTS) });
+const ItemTypeEnum = storedEnum('ItemType', ITEM_TYPES);
+const RarityEnum = storedEnum('Rarity', RARITIES);
+const EquipmentSlotEnum = storedEnum('EquipmentSlot', EQUIPMENT_SLOTS);
 
 /** Loads referenced records of one kind through the request's DataLoader; unknown ids drop out. */
 async function loadMany<K extends KindName>(ctx: Context, kind: K, ids: readonly string[]): Promise<Array<KindRecords[K]>> {

@@ -9,9 +9,8 @@ import {
 } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { isUuid } from '../validation.js';
-import { charactersChanged, playerCharactersChanged } from '../context.js';
+import { announce } from '../invalidation.js';
 import { deleteAccount, login, logout, register, type Session } from './accounts.js';
-import { profileKey } from './player-profiles.js';
 
 export const PlayerRef = builder.drizzleObject('players', {
   name: 'Player',
@@ -24,7 +23,7 @@ export const PlayerRef = builder.drizzleObject('players', {
     username: t.string({ resolve: (player) => player.username }),
     email: t.string({
       nullable: true,
-      description: "Visible to the player themself only; null for everyone else.",
+      description: 'Visible to the player themself only; null for everyone else.',
       select: { columns: { email: true } },
       resolve: async (player, _args, ctx) => ((await ctx.viewerId().catch(() => null)) === player.id ? player.email : null),
     }),
@@ -39,8 +38,7 @@ const AuthPayload = builder.objectRef<Session>('AuthPayload').implement({
     token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`. Valid for an hour after last use.' }),
     player: t.drizzleField({
       type: 'players',
-      resolve: async (query, session, _args, ctx) =>
-        (await ctx.db.query.players.findFirst(query({ where: { id: session.playerId } })))!,
+      resolve: async (query, session, _args, ctx) => (await ctx.db.query.players.findFirst(query({ where: { id: session.playerId } })))!,
     }),
   }),
 });
@@ -105,9 +103,7 @@ builder.mutationFields((t) => ({
     errors: { types: [InvalidCredentialsError, RateLimitedError, ServiceUnavailableError] },
     resolve: async (_root, { input }, ctx) => {
       const session = await login(ctx.db, ctx.redis, input, ctx.clientAddress);
-      // lastLogin changed: the cached profile and cached characters may carry it.
-      await playerCharactersChanged(ctx, session.playerId);
-      await ctx.cache.invalidate([profileKey(session.playerId)]);
+      await announce(ctx, { type: 'profileChanged', playerId: session.playerId }); // lastLogin
       return signedIn(ctx, session);
     },
   }),
@@ -115,13 +111,13 @@ builder.mutationFields((t) => ({
     type: DeleteAccountPayload,
     description: "Deletes the viewer's account with all its characters. Asks for the password again.",
     args: { input: t.arg({ type: DeleteAccountInput }) },
+    authScopes: { player: true },
     errors: { types: [UnauthenticatedError, ServiceUnavailableError, InvalidCredentialsError] },
     resolve: async (_root, { input }, ctx) => {
-      const playerId = await ctx.requireViewerId();
+      const playerId = ctx.playerId();
       const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password, sessionToken: ctx.sessionToken });
-      await charactersChanged(ctx, ...deleted.characterIds);
-      await ctx.cache.invalidate([profileKey(playerId)]);
-      return deleted;
+      await announce(ctx, { type: 'accountDeleted', ...deleted });
+      return { playerId };
     },
   }),
   logout: t.boolean({

@@ -1,13 +1,19 @@
-import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/read-cache.js';
-import { characterWrite, type Context } from '../context.js';
-import { ConflictError } from '../errors.js';
-import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
+import type { Context } from '../context.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { playerErrors } from '../graphql/errors.js';
+import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
+import { storedEnum } from '../graphql/enums.js';
 import { isUuid } from '../validation.js';
-import { characters } from './tables.js';
+import { ATTRIBUTES, characters, RANKS } from './tables.js';
 import { createCharacter } from './characters.js';
-import { RankEnum } from './enums.js';
+import { updateCharacterState } from './state.js';
 import type { Attributes } from './vitals.js';
+
+/** Ranks from low to high. */
+export const RankEnum = storedEnum('Rank', RANKS);
+export const AttributeEnum = storedEnum('Attribute', ATTRIBUTES);
 
 export const AttributesRef = builder.objectRef<Attributes>('Attributes').implement({
   fields: (t) => ({
@@ -109,13 +115,36 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createCharacter: t.field({
     type: CreateCharacterPayload,
-    description: "Creates a character for the signed-in player.",
+    description: 'Creates a character for the signed-in player.',
     args: { input: t.arg({ type: CreateCharacterInput }) },
-    errors: { types: [...AUTHENTICATED_ERRORS, ConflictError] },
-    resolve: async (_root, { input }, ctx) => {
-      const playerId = await ctx.requireViewerId();
-      const { id } = await characterWrite(ctx, createCharacter(ctx.db, playerId, input));
-      return { characterId: id };
-    },
+    authScopes: { player: true },
+    errors: playerErrors(ConflictError),
+    resolve: characterWrite(async (ctx, playerId, { input }) => ({ characterId: (await createCharacter(ctx.db, playerId, input)).id })),
   }),
 }));
+
+const CharacterStateInput = builder.inputType('CharacterStateInput', {
+  description: 'Live state. Omitted fields keep their value.',
+  fields: (t) => ({
+    characterId: t.id(),
+    currentRoomId: t.string({ required: false }),
+    health: t.int({ required: false }),
+    mana: t.int({ required: false }),
+    stamina: t.int({ required: false }),
+  }),
+});
+
+const UpdateCharacterStatePayload = characterPayload('UpdateCharacterStatePayload');
+
+builder.mutationField('updateCharacterState', (t) =>
+  t.field({
+    type: UpdateCharacterStatePayload,
+    description: 'Sets room, health, mana and stamina; vitals stay between 0 and the maximums the attributes allow.',
+    args: { input: t.arg({ type: CharacterStateInput }) },
+    authScopes: { player: true },
+    errors: playerErrors(ForbiddenError, NotFoundError),
+    resolve: characterWrite((ctx, playerId, { input }) =>
+      updateCharacterState(ctx.db, playerId, { ...input, characterId: String(input.characterId) }),
+    ),
+  }),
+);

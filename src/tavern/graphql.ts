@@ -1,9 +1,11 @@
 import type { PublicProfile } from '../accounts/player-profiles.js';
-import { PlayerRef } from '../accounts/types.js';
+import { PlayerRef } from '../accounts/graphql.js';
 import type { Context } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { AUTHENTICATED_ERRORS } from '../graphql/errors.js';
+import { storedEnum } from '../graphql/enums.js';
+import { playerErrors } from '../graphql/errors.js';
+import { announce } from '../invalidation.js';
 import {
   activeGames,
   assignDrink,
@@ -33,9 +35,7 @@ async function player(ctx: Context, id: string): Promise<PublicProfile> {
   return profile;
 }
 
-const TavernGameStatusEnum = builder.enumType('TavernGameStatus', {
-  values: { ACTIVE: { value: 'active' }, ENDED: { value: 'ended' } } as const,
-});
+const TavernGameStatusEnum = storedEnum('TavernGameStatus', ['active', 'ended']);
 
 const DrinkRef = builder.objectRef<Drink>('Drink').implement({
   fields: (t) => ({
@@ -69,9 +69,7 @@ const DrinkStatsRef = builder.objectRef<{ assigned: number; received: number }>(
   fields: (t) => ({ assigned: t.exposeInt('assigned'), received: t.exposeInt('received') }),
 });
 
-builder.objectField(PlayerRef, 'drinkStats', (t) =>
-  t.field({ type: DrinkStatsRef, resolve: (p, _args, ctx) => drinkStats(ctx, p.id) }),
-);
+builder.objectField(PlayerRef, 'drinkStats', (t) => t.field({ type: DrinkStatsRef, resolve: (p, _args, ctx) => drinkStats(ctx, p.id) }));
 
 const TavernGamePayload = builder.objectRef<TavernGame>('TavernGamePayload').implement({
   fields: (t) => ({ game: t.field({ type: TavernGameRef, resolve: (game) => game }) }),
@@ -82,8 +80,6 @@ const DrinkPayload = builder.objectRef<Drink>('DrinkPayload').implement({
 const AssignDrinkInput = builder.inputType('AssignDrinkInput', {
   fields: (t) => ({ gameId: t.id(), toPlayerId: t.id(), reason: t.string({ required: false }) }),
 });
-
-const GAME_ERRORS = [...AUTHENTICATED_ERRORS, NotFoundError, ConflictError, ForbiddenError] as const;
 
 builder.queryFields((t) => ({
   tavernGame: t.field({
@@ -107,27 +103,38 @@ builder.mutationFields((t) => ({
     type: TavernGamePayload,
     description: 'Starts a game in a channel (one active game per channel) and joins it.',
     args: { channelId: t.arg.string() },
-    errors: { types: [...GAME_ERRORS] },
-    resolve: async (_root, { channelId }, ctx) => startGame(ctx, await ctx.requireViewerId(), { channelId }),
+    authScopes: { player: true },
+    errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
+    resolve: (_root, { channelId }, ctx) => startGame(ctx, ctx.playerId(), { channelId }),
   }),
   joinTavernGame: t.field({
     type: TavernGamePayload,
     args: { gameId: t.arg.id() },
-    errors: { types: [...GAME_ERRORS] },
-    resolve: async (_root, { gameId }, ctx) => joinGame(ctx, await ctx.requireViewerId(), String(gameId)),
+    authScopes: { player: true },
+    errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
+    resolve: (_root, { gameId }, ctx) => joinGame(ctx, ctx.playerId(), String(gameId)),
   }),
   assignDrink: t.field({
     type: DrinkPayload,
     description: 'A participant assigns a drink to another participant of an active game.',
     args: { input: t.arg({ type: AssignDrinkInput }) },
-    errors: { types: [...GAME_ERRORS] },
-    resolve: async (_root, { input }, ctx) =>
-      assignDrink(ctx, await ctx.requireViewerId(), { gameId: String(input.gameId), toPlayerId: String(input.toPlayerId), reason: input.reason }),
+    authScopes: { player: true },
+    errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
+    resolve: async (_root, { input }, ctx) => {
+      const drink = await assignDrink(ctx, ctx.playerId(), {
+        gameId: String(input.gameId),
+        toPlayerId: String(input.toPlayerId),
+        reason: input.reason,
+      });
+      await announce(ctx, { type: 'drinkAssigned', fromPlayerId: drink.from, toPlayerId: drink.to });
+      return drink;
+    },
   }),
   endTavernGame: t.field({
     type: TavernGamePayload,
     args: { gameId: t.arg.id() },
-    errors: { types: [...GAME_ERRORS] },
-    resolve: async (_root, { gameId }, ctx) => endGame(ctx, await ctx.requireViewerId(), String(gameId)),
+    authScopes: { player: true },
+    errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
+    resolve: (_root, { gameId }, ctx) => endGame(ctx, ctx.playerId(), String(gameId)),
   }),
 }));

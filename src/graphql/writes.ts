@@ -1,0 +1,16 @@
+import type { Context } from '../context.js';
+import { announce } from '../invalidation.js';
+
+/**
+ * The resolver of a signed-in player's write to their characters (or what those own):
+ * runs the domain function with the request's services and the player's id, then, after its commit, announces
+ * `characterChanged`. Use on fields with `authScopes: { player: true }`.
+ */
+export function characterWrite<Args, Result>(write: (ctx: Context, playerId: string, args: Args) => Promise<Result>) {
+  return async (_root: unknown, args: Args, ctx: Context): Promise<Result> => {
+    const playerId = ctx.playerId();
+    const result = await write(ctx, playerId, args);
+    await announce(ctx, { type: 'characterChanged', playerId });
+    return result;
+  };
+}

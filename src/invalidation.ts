@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import {
+  achievementsKey,
+  characterKey,
+  GAME_VERSION_KEY,
+  profileKey,
+  REFERENCE_TTL_SECONDS,
+  referenceKey,
+  savesKey,
+} from './cache/keys.js';
+import type { ReadCache } from './cache/read-cache.js';
+import { characterIdsOf } from './characters/characters.js';
+import type { Executor } from './db/client.js';
+import { KIND_NAMES } from './reference/kinds.js';
+
+/**
+ * What a committed write changed, in the game's words. Writers announce changes after
+ * commit (never before); this module alone knows which cached keys each one makes stale.
+ * The keys live in the shared Redis, so dropping them there is seen by every instance.
+ */
+export type Change =
+  /** A character, or anything it owns, was created, changed or deleted. */
+  | { type: 'characterChanged'; playerId: string }
+  /** Public player columns changed (lastLogin at login). */
+  | { type: 'profileChanged'; playerId: string }
+  /** A tavern drink moved both players' drinkStats. */
+  | { type: 'drinkAssigned'; fromPlayerId: string; toPlayerId: string }
+  /** The account and everything it owned are gone. */
+  | { type: 'accountDeleted'; playerId: string; characterIds: string[] }
+  /** A seed run committed new reference data under this `game:version`. */
+  | { type: 'referenceDataApplied'; version: string };
+
+export type ChangeType = Change['type'];
+
+/** What a change makes stale: the characters of some players, some characters, other keys. */
+export interface StaleKeys {
+  charactersOfPlayers: string[];
+  characters: string[];
+  keys: string[];
+  /** A new `game:version` to publish, dropping every `game:<kind>` hash. */
+  gameVersion?: string;
+}
+
+const stale = (parts: Partial<StaleKeys>): StaleKeys => ({ charactersOfPlayers: [], characters: [], keys: [], ...parts });
+
+// A character read nests its player, and through the player the player's other
+// characters: anything shown on a player stales every character of that player.
+export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T }>) => StaleKeys } = {
+  characterChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId] }),
+  profileChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [profileKey(playerId)] }),
+  drinkAssigned: ({ fromPlayerId, toPlayerId }) => stale({ charactersOfPlayers: [fromPlayerId, toPlayerId] }),
+  accountDeleted: ({ playerId, characterIds }) =>
+    stale({ characters: characterIds, keys: [profileKey(playerId), savesKey(playerId), achievementsKey(playerId)] }),
+  referenceDataApplied: ({ version }) => stale({ gameVersion: version }),
+};
+
+export function staleKeysOf(change: Change): StaleKeys {
+  return (STALE_KEYS[change.type] as (change: Change) => StaleKeys)(change);
+}
+
+export interface InvalidationDeps {
+  db: Executor;
+  redis: Redis;
+  cache: ReadCache;
+}
+
+/** After commit: drops every cached key the changes made stale. Never throws for the cache. */
+export async function announce(deps: InvalidationDeps, ...changes: Change[]): Promise<void> {
+  const parts = changes.map(staleKeysOf);
+  const players = [...new Set(parts.flatMap((part) => part.charactersOfPlayers))];
+  const characterIds = [...parts.flatMap((part) => part.characters), ...(await characterIdsOf(deps.db, ...players))];
+  const keys = [...new Set([...characterIds.map(characterKey), ...parts.flatMap((part) => part.keys)])];
+  await deps.cache.invalidate(keys);
+  for (const { gameVersion } of parts) if (gameVersion) await publishGameVersion(deps.redis, gameVersion);
+}
+
+/**
+ * After a seed run commits: publish the new version, then drop every cached copy. The keys
+ * are named one by one: a `game:*` pattern would also take the tavern's `game:{gameId}`.
+ * Throws when Redis fails, so the seed command can say the cache is not yet invalidated.
+ */
+export async function publishGameVersion(redis: Redis, version: string): Promise<void> {
+  const results = await redis
+    .multi()
+    .set(GAME_VERSION_KEY, version, 'EX', REFERENCE_TTL_SECONDS)
+    .del(...KIND_NAMES.map(referenceKey))
+    .exec();
+  const failed = results?.find(([error]) => error);
+  if (!results || failed) throw failed?.[0] ?? new Error('invalidation was not applied');
+}
+
+/**
+ * Declares, as GraphQL extensions, which changes make a field stale:
+ * `extensions: staleOn('drinkAssigned')`. On an object type it covers the type's exposed
+ * columns and relations; a field with its own resolver declares its own. The whole-response
+ * cache stores only responses whose every field is covered (src/graphql/freshness.ts).
+ */
+export const staleOn = (...changes: ChangeType[]) => ({ staleOn: changes });
