@@ -96,3 +96,9 @@ export async function publishGameVersion(redis: Redis, version: string): Promise
  * cache stores only responses whose every field is covered (src/graphql/freshness.ts).
  */
 export const staleOn = (...changes: ChangeType[]) => ({ staleOn: changes });
+
+/** On a type whose every field is computed from one record (reference data): covers them all. */
+export const staleOnAllFields = (...changes: ChangeType[]) => ({ staleOn: changes, staleOnAllFields: true });
+
+/** On a value object (Attributes): its fields are as fresh as the field that returned it. */
+export const staleWithParent = () => ({ staleOn: 'parent' as const });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { players } from '../src/accounts/tables.js';
 import { LOGIN_LIMITS } from '../src/accounts/login-limiter.js';
 import { SESSION_TTL_SECONDS } from '../src/accounts/sessions.js';
@@ -11,14 +11,10 @@ import {
   RegisterDocument,
   ViewerDocument,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { registerPlayer, uniqueCharacterName, uniqueName } from './support/players.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 const register = (input: { username: string; email: string; password: string }) =>
   app.gql(RegisterDocument, { input }).then((r) => r.data!.register);

@@ -97,75 +97,83 @@ describe('character(id) cache', () => {
 });
 
 describe('freshness across two instances', () => {
-  let owner: SignedInPlayer;
-  let characterId: string;
-  beforeAll(async () => {
-    owner = await registerPlayer(a);
-    characterId = (await createCharacterFor(a, owner)).id;
-  });
+  /** A new owner and character for each test, so the tests stand alone in any order. */
+  async function ownedCharacter() {
+    const owner = await registerPlayer(a);
+    const characterId = (await createCharacterFor(a, owner)).id;
+    return { owner, characterId, as: { token: owner.token } };
+  }
 
   /** Warms B's cache, writes on A, and returns B's next read. */
-  async function afterWrite(write: () => Promise<unknown>) {
+  async function afterWrite(characterId: string, write: () => Promise<unknown>) {
     await read(b, characterId);
     expect((await read(b, characterId)).statements).toEqual([]);
     await write();
     return (await read(b, characterId)).response.data!.character!;
   }
-  const as = { token: () => ({ token: owner.token }) };
 
   it('sees a bonded essence', async () => {
-    const after = await afterWrite(() =>
-      a.gql(BondEssenceDocument, { input: { characterId, essenceType: 'fire', attribute: 'POWER' } }, as.token()),
+    const { characterId, as } = await ownedCharacter();
+    const after = await afterWrite(characterId, () =>
+      a.gql(BondEssenceDocument, { input: { characterId, essenceType: 'fire', attribute: 'POWER' } }, as),
     );
     expect(after.essences).toEqual([{ essenceType: 'fire' }]);
   });
 
   it('sees an awakened and a ranked-up ability', async () => {
+    const { characterId, as } = await ownedCharacter();
+    await a.gql(BondEssenceDocument, { input: { characterId, essenceType: 'fire', attribute: 'POWER' } }, as);
     const abilityId = (await read(b, characterId)).response.data!.character!.abilities[0]!.id;
-    expect((await afterWrite(() => a.gql(AwakenAbilityDocument, { abilityId }, as.token()))).abilities[0]!.awakened).toBe(true);
+    expect((await afterWrite(characterId, () => a.gql(AwakenAbilityDocument, { abilityId }, as))).abilities[0]!.awakened).toBe(true);
     await a.services.db.execute(`update characters set rank = 'iron' where id = '${characterId}'`);
     await a.services.cache.invalidate([characterKey(characterId)]);
-    const ranked = await afterWrite(() => a.gql(RankUpAbilityDocument, { abilityId }, as.token()));
+    const ranked = await afterWrite(characterId, () => a.gql(RankUpAbilityDocument, { abilityId }, as));
     expect(ranked.abilities[0]!.currentRank).toBe('IRON');
   });
 
   it('sees inventory added, equipped, unequipped and removed', async () => {
-    const added = await afterWrite(() =>
-      a.gql(AddInventoryItemsDocument, { input: { characterId, items: [{ itemId: 'leather_cap', quantity: 1 }] } }, as.token()),
+    const { characterId, as } = await ownedCharacter();
+    const added = await afterWrite(characterId, () =>
+      a.gql(AddInventoryItemsDocument, { input: { characterId, items: [{ itemId: 'leather_cap', quantity: 1 }] } }, as),
     );
     const cap = added.inventory.find((i) => i.itemId === 'leather_cap')!;
     expect(cap.slot).toBeNull();
-    const equipped = await afterWrite(() => a.gql(EquipItemDocument, { input: { inventoryItemId: cap.id, slot: 0 } }, as.token()));
+    const equipped = await afterWrite(characterId, () => a.gql(EquipItemDocument, { input: { inventoryItemId: cap.id, slot: 0 } }, as));
     expect(equipped.inventory.find((i) => i.id === cap.id)!.slot).toBe(0);
-    const unequipped = await afterWrite(() => a.gql(UnequipItemDocument, { inventoryItemId: cap.id }, as.token()));
+    const unequipped = await afterWrite(characterId, () => a.gql(UnequipItemDocument, { inventoryItemId: cap.id }, as));
     expect(unequipped.inventory.find((i) => i.id === cap.id)!.slot).toBeNull();
-    const removed = await afterWrite(() =>
-      a.gql(RemoveInventoryItemDocument, { input: { inventoryItemId: cap.id, quantity: 1 } }, as.token()),
+    const removed = await afterWrite(characterId, () =>
+      a.gql(RemoveInventoryItemDocument, { input: { inventoryItemId: cap.id, quantity: 1 } }, as),
     );
     expect(removed.inventory.find((i) => i.id === cap.id)).toBeUndefined();
   });
 
   it('sees live state and quests', async () => {
-    const state = await afterWrite(() =>
-      a.gql(UpdateCharacterStateDocument, { input: { characterId, health: 33, currentRoomId: 'bridge' } }, as.token()),
+    const { characterId, as } = await ownedCharacter();
+    const state = await afterWrite(characterId, () =>
+      a.gql(UpdateCharacterStateDocument, { input: { characterId, health: 33, currentRoomId: 'bridge' } }, as),
     );
     expect(state).toMatchObject({ health: 33, currentRoomId: 'bridge' });
-    const quest = await afterWrite(() => a.gql(StartQuestDocument, { input: { characterId, questId: 'fresh_eyes' } }, as.token()));
+    const quest = await afterWrite(characterId, () => a.gql(StartQuestDocument, { input: { characterId, questId: 'fresh_eyes' } }, as));
     expect(quest.activeQuests).toEqual([{ questId: 'fresh_eyes' }]);
   });
 
   it("sees a sibling character and the player's new lastLogin", async () => {
+    const { owner, characterId, as } = await ownedCharacter();
     const name = uniqueCharacterName('Sibling');
-    const sibling = await afterWrite(() => a.gql(CreateCharacterDocument, { input: { name } }, as.token()));
+    const sibling = await afterWrite(characterId, () => a.gql(CreateCharacterDocument, { input: { name } }, as));
     expect(sibling.player.characters.map((c) => c.name)).toContain(name);
     const before = sibling.player.lastLogin;
-    const relogged = await afterWrite(() => a.gql(LoginDocument, { input: { login: owner.username, password: owner.password } }));
+    const relogged = await afterWrite(characterId, () =>
+      a.gql(LoginDocument, { input: { login: owner.username, password: owner.password } }),
+    );
     expect(relogged.player.lastLogin).not.toBe(before);
   });
 
   it('sees the character gone once its player deletes the account', async () => {
+    const { owner, characterId, as } = await ownedCharacter();
     await read(b, characterId);
-    const deleted = await a.gql(DeleteAccountDocument, { input: { password: owner.password } }, as.token());
+    const deleted = await a.gql(DeleteAccountDocument, { input: { password: owner.password } }, as);
     expect(deleted.data!.deleteAccount).toMatchObject({ __typename: 'DeleteAccountPayload' });
     expect((await read(b, characterId)).response.data!.character).toBeNull();
     expect(await a.redisHandle.redis.exists(`session:${owner.token}`)).toBe(0);

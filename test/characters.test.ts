@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
 import { characterInventory } from '../src/inventory/tables.js';
@@ -10,16 +10,14 @@ import {
   CreateCharacterDocument,
   type CharactersNamesQuery,
 } from './generated/graphql.js';
-import { startTestApp, type GraphQLResponse, type TestApp } from './support/harness.js';
+import { type GraphQLResponse, useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
 
-let app: TestApp;
+const app = useTestApp();
 let owner: SignedInPlayer;
 beforeAll(async () => {
-  app = await startTestApp();
   owner = await registerPlayer(app);
 });
-afterAll(() => app.close());
 
 const createCharacter = (name: string, token: string | null = owner.token) =>
   app.gql(CreateCharacterDocument, { input: { name } }, { token }).then((r) => r.data!.createCharacter);

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { createServices } from '../src/context.js';
 import { draftIndexKey, draftKey } from '../src/drafts/drafts.js';
@@ -15,15 +15,11 @@ import {
   UpdateDraftDocument,
   type DraftInput,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { startTestApp, useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
 
 const TTL = 24 * 60 * 60;
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 const redis = () => app.redisHandle.redis;
 const complete = (name = uniqueCharacterName('Drafted')): DraftInput => ({

@@ -1,24 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
 import type { EssenceRecord } from '../src/reference/kinds.js';
 import { essenceTypes } from '../src/reference/tables.js';
 import { AwakenAbilityDocument, BondEssenceDocument, RankUpAbilityDocument, type Attribute } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer } from './support/players.js';
 
 const ESSENCES: EssenceRecord[] = JSON.parse(readFileSync(new URL('../seeds/essences.json', import.meta.url), 'utf8')).data;
 const essence = (id: string) => ESSENCES.find((e) => e.id === id)!;
 
-let app: TestApp;
+const app = useTestApp();
 let owner: SignedInPlayer;
 beforeAll(async () => {
-  app = await startTestApp();
   owner = await registerPlayer(app);
 });
-afterAll(() => app.close());
 
 const bond = (characterId: string, essenceType: string, attribute: Attribute = 'POWER', token: string | null = owner.token) =>
   app.gql(BondEssenceDocument, { input: { characterId, essenceType, attribute } }, { token }).then((r) => r.data!.bondEssence);

@@ -1,19 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterInventory } from '../src/inventory/tables.js';
 import { AddInventoryItemsDocument, EquipItemDocument, RemoveInventoryItemDocument, UnequipItemDocument } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer } from './support/players.js';
 
-let app: TestApp;
+const app = useTestApp();
 let owner: SignedInPlayer;
 beforeAll(async () => {
-  app = await startTestApp();
   owner = await registerPlayer(app);
 });
-afterAll(() => app.close());
 
 type Stack = { itemId: string; quantity: number };
 const add = (characterId: string, items: Stack[], token: string | null = owner.token) =>

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/context.js';
 import { collectStatements } from '../src/db/statement-log.js';
 import { characterInventory } from '../src/inventory/tables.js';
@@ -23,16 +23,12 @@ import {
   ItemsDocument,
   ReferenceCountsDocument,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer } from './support/players.js';
 
-let app: TestApp;
+const app = useTestApp();
 const tmpDirs: string[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
 afterAll(async () => {
-  await app.close();
   for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterQuests } from '../src/quests/tables.js';
 import {
@@ -12,16 +12,14 @@ import {
   UpdateCharacterStateDocument,
   UpdateQuestProgressDocument,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
 
-let app: TestApp;
+const app = useTestApp();
 let owner: SignedInPlayer;
 beforeAll(async () => {
-  app = await startTestApp();
   owner = await registerPlayer(app);
 });
-afterAll(() => app.close());
 
 type StateInput = { currentRoomId?: string | null; health?: number | null; mana?: number | null; stamina?: number | null };
 const updateState = (characterId: string, state: StateInput, token = owner.token) =>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { profileKey } from '../src/cache/keys.js';
 import { createServices } from '../src/context.js';
 import { createLogger } from '../src/logger.js';
@@ -23,14 +23,10 @@ import {
   TavernGameByChannelDocument,
   TavernGameDocument,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { registerPlayer, uniqueName, type SignedInPlayer } from './support/players.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 const redis = () => app.redisHandle.redis;
 

@@ -9,26 +9,34 @@ import {
 } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { isUuid } from '../validation.js';
-import { announce } from '../invalidation.js';
+import { announce, staleOn } from '../invalidation.js';
 import { deleteAccount, login, logout, register, type Session } from './accounts.js';
 
 export const PlayerRef = builder.drizzleObject('players', {
   name: 'Player',
+  // Player.characters: the player's characters' rows.
+  extensions: staleOn('characterChanged'),
   // The public columns, always: then a Player that comes from a Redis record (a tavern
   // participant, through the profile DataLoader) resolves them without a database round
   // trip. password_hash is never selected.
   select: { columns: { id: true, username: true, createdAt: true, lastLogin: true } },
   fields: (t) => ({
-    id: t.id({ resolve: (player) => player.id }),
-    username: t.string({ resolve: (player) => player.username }),
+    id: t.id({ extensions: staleOn('profileChanged'), resolve: (player) => player.id }),
+    username: t.string({ extensions: staleOn('profileChanged'), resolve: (player) => player.username }),
     email: t.string({
       nullable: true,
       description: 'Visible to the player themself only; null for everyone else.',
+      extensions: staleOn('profileChanged'),
       select: { columns: { email: true } },
       resolve: async (player, _args, ctx) => ((await ctx.viewerId().catch(() => null)) === player.id ? player.email : null),
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (player) => player.createdAt }),
-    lastLogin: t.field({ type: 'DateTime', nullable: true, resolve: (player) => player.lastLogin }),
+    createdAt: t.field({ type: 'DateTime', extensions: staleOn('profileChanged'), resolve: (player) => player.createdAt }),
+    lastLogin: t.field({
+      type: 'DateTime',
+      nullable: true,
+      extensions: staleOn('profileChanged'),
+      resolve: (player) => player.lastLogin,
+    }),
     characters: t.relation('characters', { query: { orderBy: { createdAt: 'asc', id: 'asc' } } }),
   }),
 });

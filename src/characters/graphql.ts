@@ -1,3 +1,4 @@
+import { staleOn, staleWithParent } from '../invalidation.js';
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
@@ -16,6 +17,7 @@ export const RankEnum = storedEnum('Rank', RANKS);
 export const AttributeEnum = storedEnum('Attribute', ATTRIBUTES);
 
 export const AttributesRef = builder.objectRef<Attributes>('Attributes').implement({
+  extensions: staleWithParent(),
   fields: (t) => ({
     power: t.exposeInt('power'),
     speed: t.exposeInt('speed'),
@@ -28,6 +30,7 @@ const byCreation = { orderBy: { createdAt: 'asc', id: 'asc' } } as const;
 
 export const CharacterRef = builder.drizzleObject('characters', {
   name: 'Character',
+  extensions: staleOn('characterChanged'),
   select: { columns: { id: true } },
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -35,6 +38,7 @@ export const CharacterRef = builder.drizzleObject('characters', {
     rank: t.expose('rank', { type: RankEnum }),
     attributes: t.field({
       type: AttributesRef,
+      extensions: staleOn('characterChanged'),
       select: { columns: { power: true, speed: true, spirit: true, recovery: true } },
       resolve: ({ power, speed, spirit, recovery }) => ({ power, speed, spirit, recovery }),
     }),
@@ -92,6 +96,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id() },
     description: 'A character with everything it owns; cached for 5 minutes per selection, dropped on every change.',
+    extensions: staleOn('characterChanged', 'accountDeleted'),
     resolve: (query, _root, { id }, ctx) => {
       if (!isUuid(String(id))) return null;
       const options = query({ where: { id: String(id) } });

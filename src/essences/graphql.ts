@@ -1,3 +1,4 @@
+import { staleOn } from '../invalidation.js';
 import { AttributeEnum, committedCharacter, RankEnum } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
@@ -9,6 +10,7 @@ import { EssenceTypeRef } from '../reference/graphql.js';
 
 export const EssenceRef = builder.drizzleObject('characterEssences', {
   name: 'Essence',
+  extensions: staleOn('characterChanged'),
   select: { columns: { id: true } },
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -17,6 +19,7 @@ export const EssenceRef = builder.drizzleObject('characterEssences', {
       type: EssenceTypeRef,
       nullable: true,
       description: 'The reference record for essenceType.',
+      extensions: staleOn('referenceDataApplied'),
       select: { columns: { essenceType: true } },
       resolve: (essence, _args, ctx) => ctx.loaders.reference('essences').load(essence.essenceType),
     }),
@@ -29,6 +32,7 @@ export const EssenceRef = builder.drizzleObject('characterEssences', {
 
 export const AbilityRef = builder.drizzleObject('characterAbilities', {
   name: 'Ability',
+  extensions: staleOn('characterChanged'),
   select: { columns: { id: true } },
   fields: (t) => ({
     id: t.exposeID('id'),

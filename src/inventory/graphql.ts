@@ -1,3 +1,4 @@
+import { staleOn } from '../invalidation.js';
 import { characterPayload, committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { characterWrite } from '../graphql/writes.js';
@@ -8,6 +9,7 @@ import { ItemRef } from '../reference/graphql.js';
 
 export const InventoryItemRef = builder.drizzleObject('characterInventory', {
   name: 'InventoryItem',
+  extensions: staleOn('characterChanged'),
   select: { columns: { id: true } },
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -18,6 +20,7 @@ export const InventoryItemRef = builder.drizzleObject('characterInventory', {
       type: ItemRef,
       nullable: true,
       description: 'The reference record for itemId (null if it was removed from the game data).',
+      extensions: staleOn('referenceDataApplied'),
       select: { columns: { itemId: true } },
       resolve: (row, _args, ctx) => ctx.loaders.reference('items').load(row.itemId),
     }),

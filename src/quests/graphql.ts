@@ -1,3 +1,4 @@
+import { staleOn } from '../invalidation.js';
 import { committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { characterWrite } from '../graphql/writes.js';
@@ -11,6 +12,7 @@ const QuestStatusEnum = storedEnum('QuestStatus', QUEST_STATUSES);
 
 builder.drizzleObject('characterQuests', {
   name: 'Quest',
+  extensions: staleOn('characterChanged'),
   // Only the id by default: each field below selects its own column, so a list of
   // quest names never loads the progress documents.
   select: { columns: { id: true } },

@@ -1,3 +1,4 @@
+import { staleOnAllFields, staleWithParent } from '../invalidation.js';
 import { AttributesRef } from '../characters/graphql.js';
 import type { Context } from '../context.js';
 import { builder } from '../graphql/builder.js';
@@ -47,6 +48,7 @@ const AchievementRef = builder.objectRef<AchievementRecord>('Achievement');
 
 type LootDrop = { item_id: string; chance: number };
 const LootDropRef = builder.objectRef<LootDrop>('LootDrop').implement({
+  extensions: staleWithParent(),
   fields: (t) => ({
     itemId: t.exposeString('item_id'),
     chance: t.exposeFloat('chance', { description: 'Probability in (0, 1].' }),
@@ -55,6 +57,7 @@ const LootDropRef = builder.objectRef<LootDrop>('LootDrop').implement({
 });
 
 ElementRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -65,6 +68,7 @@ ElementRef.implement({
 });
 
 ItemRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -79,6 +83,7 @@ ItemRef.implement({
 });
 
 EssenceTypeRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -89,6 +94,7 @@ EssenceTypeRef.implement({
 });
 
 const EnemyStatsRef = builder.objectRef<EnemyRecord['stats']>('EnemyStats').implement({
+  extensions: staleWithParent(),
   fields: (t) => ({
     health: t.exposeInt('health'),
     attack: t.exposeInt('attack'),
@@ -98,6 +104,7 @@ const EnemyStatsRef = builder.objectRef<EnemyRecord['stats']>('EnemyStats').impl
 });
 
 EnemyRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -113,6 +120,7 @@ EnemyRef.implement({
 });
 
 const BossPhaseRef = builder.objectRef<BossRecord['phases'][number]>('BossPhase').implement({
+  extensions: staleWithParent(),
   fields: (t) => ({
     name: t.exposeString('name'),
     healthThreshold: t.exposeFloat('health_threshold', { description: 'The phase starts below this share of health.' }),
@@ -121,6 +129,7 @@ const BossPhaseRef = builder.objectRef<BossRecord['phases'][number]>('BossPhase'
 });
 
 BossRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -136,6 +145,7 @@ BossRef.implement({
 });
 
 RaceRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -145,6 +155,7 @@ RaceRef.implement({
 });
 
 ClassRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -155,6 +166,7 @@ ClassRef.implement({
 });
 
 ThemeRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -168,6 +180,7 @@ ThemeRef.implement({
 });
 
 TrapRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -179,6 +192,7 @@ TrapRef.implement({
 });
 
 HazardRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -189,6 +203,7 @@ HazardRef.implement({
 });
 
 const CriteriaRef = builder.objectRef<AchievementRecord['criteria']>('AchievementCriteria').implement({
+  extensions: staleWithParent(),
   fields: (t) => ({
     type: t.exposeString('type'),
     target: t.exposeInt('target'),
@@ -197,6 +212,7 @@ const CriteriaRef = builder.objectRef<AchievementRecord['criteria']>('Achievemen
 });
 
 AchievementRef.implement({
+  extensions: staleOnAllFields('referenceDataApplied'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Kind, parse, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isUuid } from '../validation.js';
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { FillGuard, ReadCache } from '../cache/read-cache.js';
+import { uncoveredFields } from '../graphql/freshness.js';
 
 /**
  * Whole-response cache for the hottest read, a query whose only root field is
@@ -22,7 +23,7 @@ interface Plan {
 
 const MAX_PLANS = 500;
 
-function planFor(query: string, operationName: string | undefined): Plan | null {
+function planFor(schema: GraphQLSchema, query: string, operationName: string | undefined): Plan | null {
   let document: DocumentNode;
   try {
     document = parse(query);
@@ -41,6 +42,8 @@ function planFor(query: string, operationName: string | undefined): Plan | null 
   const id = root.arguments?.find((arg) => arg.name.value === 'id')?.value;
   const idArgument = id?.kind === Kind.VARIABLE ? { variable: id.name.value } : id?.kind === Kind.STRING ? { literal: id.value } : null;
   if (!idArgument) return null;
+  // Only a response whose every field some change invalidates may be stored.
+  if (uncoveredFields(schema, document).length > 0) return null;
   let selectsEmail = false;
   visit(document, {
     Field(node) {
@@ -50,14 +53,14 @@ function planFor(query: string, operationName: string | undefined): Plan | null 
   return { idArgument, selectsEmail };
 }
 
-export function useCharacterResponseCache(cache: ReadCache): Plugin {
+export function useCharacterResponseCache(cache: ReadCache, schema: GraphQLSchema): Plugin {
   const plans = new Map<string, Plan | null>();
   const pending = new WeakMap<Request, FillGuard>();
   const planOf = (query: string, operationName: string | undefined) => {
     const planKey = `${operationName ?? ''}\u0000${query}`;
     let plan = plans.get(planKey);
     if (plan === undefined) {
-      plan = planFor(query, operationName);
+      plan = planFor(schema, query, operationName);
       if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
       plans.set(planKey, plan);
     }

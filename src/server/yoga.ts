@@ -77,7 +77,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     context: ({ request, req }) => createContext(services, request, req?.socket.remoteAddress ?? 'unknown'),
     plugins: [
       useGuildhallMetrics(services.metrics),
-      useCharacterResponseCache(services.cache),
+      useCharacterResponseCache(services.cache, schema),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
-import { announce } from '../invalidation.js';
+import { announce, staleOn, staleWithParent } from '../invalidation.js';
 import {
   activeGames,
   assignDrink,
@@ -66,10 +66,13 @@ const TavernGameRef = builder.objectRef<TavernGame>('TavernGame').implement({
 });
 
 const DrinkStatsRef = builder.objectRef<{ assigned: number; received: number }>('DrinkStats').implement({
+  extensions: staleWithParent(),
   fields: (t) => ({ assigned: t.exposeInt('assigned'), received: t.exposeInt('received') }),
 });
 
-builder.objectField(PlayerRef, 'drinkStats', (t) => t.field({ type: DrinkStatsRef, resolve: (p, _args, ctx) => drinkStats(ctx, p.id) }));
+builder.objectField(PlayerRef, 'drinkStats', (t) =>
+  t.field({ type: DrinkStatsRef, extensions: staleOn('drinkAssigned'), resolve: (p, _args, ctx) => drinkStats(ctx, p.id) }),
+);
 
 const TavernGamePayload = builder.objectRef<TavernGame>('TavernGamePayload').implement({
   fields: (t) => ({ game: t.field({ type: TavernGameRef, resolve: (game) => game }) }),

@@ -6,7 +6,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { sql } from 'drizzle-orm';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { pino } from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createServices, type Services } from '../../src/context.js';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
 import { collectStatements } from '../../src/db/statement-log.js';
@@ -73,6 +73,24 @@ async function freshRedisUrl(): Promise<string> {
   await handle.redis.flushdb();
   await handle.close();
   return url;
+}
+
+/**
+ * The test file's app: started before its first test, closed after its last. The returned
+ * object stands for the started app, so tests write `app.gql(…)` as usual.
+ */
+export function useTestApp(options: { draftTtlSeconds?: number } = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startTestApp(options);
+  });
+  afterAll(() => started?.close());
+  return new Proxy({} as TestApp, {
+    get(_target, property) {
+      if (!started) throw new Error('useTestApp: the app starts in beforeAll; use it inside tests');
+      return started[property as keyof TestApp];
+    },
+  });
 }
 
 export async function startTestApp(options: { draftTtlSeconds?: number } = {}): Promise<TestApp> {
