@@ -23,13 +23,14 @@ export interface Services {
 /** The shared parts built around one database and one Redis client. */
 export function createServices(db: Database, redis: Redis, log: Logger, options: { draftTtlSeconds?: number } = {}): Services {
   const metrics = new Metrics();
+  const cache = new ReadCache(redis, log, metrics);
   return {
     db,
     redis,
     log,
     metrics,
-    reference: new ReferenceData(db, redis, log, metrics),
-    cache: new ReadCache(redis, log, metrics),
+    reference: new ReferenceData(db, cache, log, metrics),
+    cache,
     draftTtlSeconds: options.draftTtlSeconds ?? 24 * 60 * 60,
   };
 }

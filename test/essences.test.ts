@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
-import type { EssenceRecord } from '../src/reference/kinds.js';
+import type { EssenceRecord } from '../src/reference/records.js';
 import { essenceTypes } from '../src/reference/tables.js';
 import { AwakenAbilityDocument, BondEssenceDocument, RankUpAbilityDocument, type Attribute } from './generated/graphql.js';
 import { useTestApp } from './support/harness.js';

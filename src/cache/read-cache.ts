@@ -213,6 +213,20 @@ export class ReadCache {
     }
   }
 
+  /**
+   * Runs cache work of another shape (the reference hashes) under the same outage rule:
+   * null, and the cache bypassed until Redis is back, when Redis fails or is known down.
+   */
+  async attempt<T>(work: (redis: Redis) => Promise<T>): Promise<T | null> {
+    if (!(await this.usable())) return null;
+    try {
+      return await work(this.redis);
+    } catch (error) {
+      this.markDegraded((error as Error).message);
+      return null;
+    }
+  }
+
   private markDegraded(reason: string): void {
     if (this.degraded) return;
     this.degraded = true;

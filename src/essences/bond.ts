@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import { lockOwnedCharacter } from '../characters/ownership.js';
 import { characters, type Attribute } from '../characters/tables.js';
 import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
-import type { EssenceRecord } from '../reference/kinds.js';
+import type { EssenceRecord } from '../reference/records.js';
 import { essenceTypes } from '../reference/tables.js';
 import { characterAbilities, characterEssences } from './tables.js';
 

@@ -1,4 +1,4 @@
-import type { EQUIPMENT_SLOTS } from '../reference/kinds.js';
+import type { EQUIPMENT_SLOTS } from '../reference/records.js';
 
 export type EquipmentSlot = (typeof EQUIPMENT_SLOTS)[number];
 

@@ -1,7 +1,7 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Redis } from 'ioredis';
 import { GAME_VERSION_KEY, REFERENCE_TTL_SECONDS, referenceKey } from '../cache/keys.js';
+import type { ReadCache } from '../cache/read-cache.js';
 import type { Executor } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -27,20 +27,19 @@ type AnyRecord = { id: string };
 
 /**
  * Read-through cache of reference data: Redis hashes `game:<kind>` (24 h), filled from
- * PostgreSQL on a miss. If Redis fails, reads go to PostgreSQL and nothing fails.
+ * PostgreSQL on a miss. If Redis fails, reads go to PostgreSQL and nothing fails: Redis is
+ * reached through ReadCache.attempt, so one outage flag covers every cache tier.
  */
 export class ReferenceData {
-  private redisDown = false;
-
   constructor(
     private readonly db: Executor,
-    private readonly redis: Redis,
+    private readonly cache: ReadCache,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
 
   async all<K extends KindName>(kind: K): Promise<Array<KindRecords[K]>> {
-    const cached = await this.tryRedis(() => this.redis.pipeline().hgetall(referenceKey(kind)).get(GAME_VERSION_KEY).exec());
+    const cached = await this.cache.attempt((redis) => redis.pipeline().hgetall(referenceKey(kind)).get(GAME_VERSION_KEY).exec());
     const hash = cached?.[0]?.[1] as Record<string, string> | undefined;
     if (hash?.[LOADED]) {
       const records = this.parseAll<K>(kind, hash);
@@ -57,8 +56,8 @@ export class ReferenceData {
   /** Records by id, in the order asked; null for an id that does not exist. */
   async byIds<K extends KindName>(kind: K, ids: readonly string[]): Promise<Array<KindRecords[K] | null>> {
     const key = referenceKey(kind);
-    const cached = await this.tryRedis(() =>
-      this.redis
+    const cached = await this.cache.attempt((redis) =>
+      redis
         .pipeline()
         .hexists(key, LOADED)
         .hmget(key, ...ids)
@@ -81,11 +80,11 @@ export class ReferenceData {
   }
 
   async gameDataVersion(): Promise<string> {
-    const cached = await this.tryRedis(() => this.redis.get(GAME_VERSION_KEY));
+    const cached = await this.cache.attempt((redis) => redis.get(GAME_VERSION_KEY));
     if (cached) return cached;
     const version = await readGameDataVersion(this.db);
     // NX: a seed run that set a newer version meanwhile wins.
-    await this.tryRedis(() => this.redis.set(GAME_VERSION_KEY, version, 'EX', REFERENCE_TTL_SECONDS, 'NX'));
+    await this.cache.attempt((redis) => redis.set(GAME_VERSION_KEY, version, 'EX', REFERENCE_TTL_SECONDS, 'NX'));
     return version;
   }
 
@@ -94,8 +93,8 @@ export class ReferenceData {
     const rows = await this.db.select({ id: table.id, data: table.data }).from(table).orderBy(asc(table.id));
     if (version !== null) {
       const fields = rows.flatMap((row) => [row.id as string, JSON.stringify(row.data)]);
-      await this.tryRedis(() =>
-        this.redis.eval(FILL_IF_CURRENT, 2, referenceKey(kind), GAME_VERSION_KEY, version, REFERENCE_TTL_SECONDS, LOADED, '1', ...fields),
+      await this.cache.attempt((redis) =>
+        redis.eval(FILL_IF_CURRENT, 2, referenceKey(kind), GAME_VERSION_KEY, version, REFERENCE_TTL_SECONDS, LOADED, '1', ...fields),
       );
     }
     return rows.map((row) => row.data as KindRecords[K]);
@@ -135,18 +134,5 @@ export class ReferenceData {
     }
     this.log.warn({ key: referenceKey(kind) }, 'unreadable reference record in Redis; reading PostgreSQL');
     return undefined;
-  }
-
-  /** Redis work whose failure only costs a cache miss. The outage is logged once. */
-  private async tryRedis<T>(work: () => Promise<T>): Promise<T | null> {
-    try {
-      const result = await work();
-      this.redisDown = false;
-      return result;
-    } catch (error) {
-      if (!this.redisDown) this.log.warn({ err: { message: (error as Error).message } }, 'reference cache unavailable; reading PostgreSQL');
-      this.redisDown = true;
-      return null;
-    }
   }
 }

@@ -3,6 +3,7 @@ import { AttributesRef } from '../characters/graphql.js';
 import type { Context } from '../context.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
+import type { KindName, KindRecords } from './kinds.js';
 import {
   EQUIPMENT_SLOTS,
   ITEM_TYPES,
@@ -15,12 +16,10 @@ import {
   type EssenceRecord,
   type HazardRecord,
   type ItemRecord,
-  type KindName,
-  type KindRecords,
   type RaceRecord,
   type ThemeRecord,
   type TrapRecord,
-} from './kinds.js';
+} from './records.js';
 
 const ItemTypeEnum = storedEnum('ItemType', ITEM_TYPES);
 const RarityEnum = storedEnum('Rarity', RARITIES);
@@ -223,35 +222,39 @@ AchievementRef.implement({
 });
 
 // A list query and a by-id query for every kind.
-const REFERENCE_QUERIES = [
-  ['elements', ElementRef, 'elements', 'element'],
-  ['items', ItemRef, 'items', 'item'],
-  ['essences', EssenceTypeRef, 'essenceTypes', 'essenceType'],
-  ['enemies', EnemyRef, 'enemies', 'enemy'],
-  ['bosses', BossRef, 'bosses', 'boss'],
-  ['races', RaceRef, 'races', 'race'],
-  ['classes', ClassRef, 'classes', 'characterClass'],
-  ['themes', ThemeRef, 'themes', 'theme'],
-  ['traps', TrapRef, 'traps', 'trap'],
-  ['hazards', HazardRef, 'hazards', 'hazard'],
-  ['achievements', AchievementRef, 'achievements', 'achievement'],
-] as const;
+const everyRecord =
+  <K extends KindName>(kind: K) =>
+  (_root: unknown, _args: unknown, ctx: Context) =>
+    ctx.reference.all(kind);
+const recordById =
+  <K extends KindName>(kind: K) =>
+  (_root: unknown, { id }: { id: string | number }, ctx: Context) =>
+    ctx.loaders.reference(kind).load(String(id));
 
-for (const [kind, ref, listName, byIdName] of REFERENCE_QUERIES) {
-  builder.queryFields((t) => ({
-    [listName]: t.field({
-      type: [ref] as never,
-      description: `Every ${kind} record, by id.`,
-      resolve: (_root, _args, ctx) => ctx.reference.all(kind) as never,
-    }),
-    [byIdName]: t.field({
-      type: ref as never,
-      nullable: true,
-      args: { id: t.arg.id() },
-      resolve: (_root, { id }, ctx) => ctx.loaders.reference(kind).load(String(id)) as never,
-    }),
-  }));
-}
+builder.queryFields((t) => ({
+  elements: t.field({ type: [ElementRef], description: 'Every elements record, by id.', resolve: everyRecord('elements') }),
+  element: t.field({ type: ElementRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('elements') }),
+  items: t.field({ type: [ItemRef], description: 'Every items record, by id.', resolve: everyRecord('items') }),
+  item: t.field({ type: ItemRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('items') }),
+  essenceTypes: t.field({ type: [EssenceTypeRef], description: 'Every essences record, by id.', resolve: everyRecord('essences') }),
+  essenceType: t.field({ type: EssenceTypeRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('essences') }),
+  enemies: t.field({ type: [EnemyRef], description: 'Every enemies record, by id.', resolve: everyRecord('enemies') }),
+  enemy: t.field({ type: EnemyRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('enemies') }),
+  bosses: t.field({ type: [BossRef], description: 'Every bosses record, by id.', resolve: everyRecord('bosses') }),
+  boss: t.field({ type: BossRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('bosses') }),
+  races: t.field({ type: [RaceRef], description: 'Every races record, by id.', resolve: everyRecord('races') }),
+  race: t.field({ type: RaceRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('races') }),
+  classes: t.field({ type: [ClassRef], description: 'Every classes record, by id.', resolve: everyRecord('classes') }),
+  characterClass: t.field({ type: ClassRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('classes') }),
+  themes: t.field({ type: [ThemeRef], description: 'Every themes record, by id.', resolve: everyRecord('themes') }),
+  theme: t.field({ type: ThemeRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('themes') }),
+  traps: t.field({ type: [TrapRef], description: 'Every traps record, by id.', resolve: everyRecord('traps') }),
+  trap: t.field({ type: TrapRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('traps') }),
+  hazards: t.field({ type: [HazardRef], description: 'Every hazards record, by id.', resolve: everyRecord('hazards') }),
+  hazard: t.field({ type: HazardRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('hazards') }),
+  achievements: t.field({ type: [AchievementRef], description: 'Every achievements record, by id.', resolve: everyRecord('achievements') }),
+  achievement: t.field({ type: AchievementRef, nullable: true, args: { id: t.arg.id() }, resolve: recordById('achievements') }),
+}));
 
 builder.queryField('gameDataVersion', (t) =>
   t.string({
