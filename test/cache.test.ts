@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { announce, publishGameVersion } from '../src/invalidation.js';
 import { items } from '../src/reference/tables.js';
-import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey, profileKey } from '../src/cache/keys.js';
+import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey, MAX_SHAPES_PER_KEY, profileKey } from '../src/cache/keys.js';
 import { updateCharacterState } from '../src/characters/state.js';
 import { createContext } from '../src/context.js';
 import { collectStatements } from '../src/db/statement-log.js';
@@ -177,6 +177,23 @@ describe('freshness across two instances', () => {
     expect(deleted.data!.deleteAccount).toMatchObject({ __typename: 'DeleteAccountPayload' });
     expect((await read(b, characterId)).response.data!.character).toBeNull();
     expect(await a.redisHandle.redis.exists(`session:${owner.token}`)).toBe(0);
+  });
+});
+
+describe('cache bounds', () => {
+  it('a character:{id} hash keeps at most MAX_SHAPES_PER_KEY selection shapes; further shapes are read, not stored', async () => {
+    const owner = await registerPlayer(a);
+    const character = await createCharacterFor(a, owner);
+    const key = characterKey(character.id);
+    const load = () => Promise.resolve({ id: character.id });
+    for (let i = 0; i < MAX_SHAPES_PER_KEY + 8; i++) {
+      expect(await a.services.cache.read('character', key, { columns: { id: true }, shape: i }, load, 60)).toEqual({ id: character.id });
+    }
+    expect(await a.redisHandle.redis.hlen(key)).toBe(MAX_SHAPES_PER_KEY);
+    // A shape already stored is still replaced after an invalidation.
+    await a.services.cache.invalidate([key]);
+    await a.services.cache.read('character', key, { columns: { id: true }, shape: 0 }, load, 60);
+    expect(await a.redisHandle.redis.hlen(key)).toBe(1);
   });
 });
 

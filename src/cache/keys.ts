@@ -7,6 +7,8 @@
 /** Characters: 5 minutes. A hash, one field per selection shape or whole response. */
 export const CHARACTER_TTL_SECONDS = 5 * 60;
 export const characterKey = (characterId: string) => `character:${characterId}`;
+/** At most this many selection shapes and whole responses are kept per `character:{id}` hash. */
+export const MAX_SHAPES_PER_KEY = 32;
 
 /** Hot per-player data: 1 hour. */
 export const PLAYER_TTL_SECONDS = 60 * 60;

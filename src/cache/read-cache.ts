@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, versionKey } from './keys.js';
+import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, MAX_SHAPES_PER_KEY, versionKey } from './keys.js';
 
 // Fill only if neither the epoch nor the key's version moved since PostgreSQL was read:
-// a write that committed in between (or an outage) makes this read's result old.
+// a write that committed in between (or an outage) makes this read's result old. A hash
+// already holding ARGV[6] other shapes takes no new one, so odd documents cannot grow it.
 const FILL_IF_UNCHANGED = `
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[6]) then return 0 end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 return 1`;
@@ -140,6 +142,7 @@ export class ReadCache {
         guard.field,
         entry,
         ttlSeconds,
+        MAX_SHAPES_PER_KEY,
       )
       .then(() => undefined)
       .catch((error: Error) => this.markDegraded(error.message));
