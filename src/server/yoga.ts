@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type Context, type Services } from '../context.js';
 import { DomainError } from '../errors.js';
 import { useCharacterResponseCache } from './response-cache-plugin.js';
@@ -15,16 +15,44 @@ export interface ServerOptions {
 type ServerContext = { req?: IncomingMessage };
 export type GuildhallYoga = YogaServerInstance<ServerContext, Context>;
 
-const EXAMPLE_QUERY = `# Register, then send the token as a header: { "Authorization": "Bearer <token>" }
+// The page GraphiQL opens with: named operations, so each can be run from the play button.
+const EXAMPLE_OPERATIONS = `# Welcome to Guildhall. Run Races first, then Register (or Login) and copy the token into
+# the Headers tab below as { "Authorization": "Bearer <token>" } to run the rest.
+
+query Races {
+  races { id name description }
+}
+
+mutation Register {
+  register(input: { username: "aria", email: "aria@example.com", password: "correct horse battery" }) {
+    __typename
+    ... on AuthPayload { token player { id username } }
+    ... on Error { code message }
+  }
+}
+
+mutation Login {
+  login(input: { login: "aria", password: "correct horse battery" }) {
+    __typename
+    ... on AuthPayload { token }
+    ... on Error { code message }
+  }
+}
+
 query Characters {
   characters(first: 10) {
-    edges {
-      node { id name rank attributes { power speed spirit recovery } player { username } }
-    }
+    edges { node { id name rank attributes { power speed spirit recovery } player { username } } }
     pageInfo { hasNextPage endCursor }
   }
 }
 `;
+
+// GraphiQL's scripts and styles come bundled in @graphql-yoga/render-graphiql (no CDN, so the
+// page works offline). The module is about 9 MB: it is loaded on the first request for the
+// page, so a server that nobody browses never holds it.
+let graphiqlPage: Promise<string> | undefined;
+const renderGraphiQL = (options: GraphiQLOptions) =>
+  (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL: render }) => render(options)));
 
 // Drizzle puts a failed statement's parameters in its error message, and those can be
 // a password hash or an email: keep the SQL and the cause, drop the parameters.
@@ -49,7 +77,8 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: { title: 'Guildhall', defaultQuery: EXAMPLE_QUERY },
+    graphiql: { title: 'Guildhall', defaultQuery: EXAMPLE_OPERATIONS },
+    renderGraphiQL,
     logging: {
       debug: (...args) => log.debug({ args: args.map(loggableArg) }, 'yoga'),
       info: (...args) => log.info({ args: args.map(loggableArg) }, 'yoga'),
