@@ -1,9 +1,10 @@
-import type { Config } from './config.js';
+import { type Config, StartupError } from './config.js';
 import { createServices } from './context.js';
+import { embeddedDataDir } from './db/client.js';
 import { openDatabase } from './db/open.js';
-import type { Logger } from './logger.js';
+import { prepareEmbeddedDatabase } from './embedded.js';
+import { type Logger, redactUrl } from './logger.js';
 import { openRedis } from './redis/client.js';
-import { seedReferenceData } from './reference/seed.js';
 import { createServer, type GuildhallYoga } from './server/yoga.js';
 
 export interface App {
@@ -11,13 +12,17 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating it) and Redis, and builds the server around them. */
+/** Opens the database (migrated, and in embedded mode seeded) and Redis, and builds the server around them. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
+  if (!config.DATABASE_URL) await prepareEmbeddedDatabase(embeddedDataDir(config.DATA_DIR), log);
   const database = await openDatabase(config, log);
-  await database.migrate();
+  await database.ping().catch(async (error: Error) => {
+    await database.close().catch(() => {});
+    throw new StartupError(`Cannot reach PostgreSQL at ${redactUrl(config.DATABASE_URL ?? '')}: ${error.message}`);
+  });
+  // Embedded mode was migrated and seeded by prepareEmbeddedDatabase, in a child process.
+  if (database.kind === 'postgres') await database.migrate();
   const redisHandle = await openRedis(config, log);
-  // Embedded mode has no separate seeding step: keep its reference data current at start.
-  if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
   const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
     probes: { database: database.ping, redis: redisHandle.ping },
   });

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { PROJECT_ROOT } from './paths.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -29,6 +32,19 @@ export type Config = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** A problem at start that a person can act on: the process prints the message alone and exits 1. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * Loads `.env` from the project folder when there is one. Variables already set in the
+ * environment win over the file.
+ */
+export function loadDotEnv(file = join(PROJECT_ROOT, '.env')): void {
+  if (existsSync(file)) process.loadEnvFile(file);
 }
 
 /**

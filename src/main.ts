@@ -1,26 +1,53 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type App, startApp } from './app.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv, StartupError } from './config.js';
 import { createLogger } from './logger.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+/** A problem a person can act on is one line on stderr and exit code 1; anything else throws. */
+function exitOnStartupError(error: unknown): never {
+  if (!(error instanceof ConfigError || error instanceof StartupError)) throw error;
   console.error(error.message);
   process.exit(1);
 }
 
-const log = createLogger(config.LOG_LEVEL);
-const app = await startApp(config, log);
-const server = createServer(app.yoga);
+let config: Config;
+try {
+  loadDotEnv();
+  config = loadConfig();
+} catch (error) {
+  exitOnStartupError(error);
+}
 
-server.listen(config.PORT, () => {
-  const { port } = server.address() as AddressInfo;
-  log.info({ port }, `Guildhall listening on http://localhost:${port}/graphql`);
+/** Takes the port before anything slow, so a busy port is reported before the database is touched. */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StartupError(`Port ${port} is already in use: stop the program using it, or set PORT to another port.`)
+          : error,
+      ),
+    );
+    server.listen(port, () => resolve());
+  });
+}
+
+const log = createLogger(config.LOG_LEVEL);
+let app: App | undefined;
+const server = createServer((request, response) => {
+  if (app) return app.yoga(request, response);
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  response.end('{"ready":false,"starting":true}');
 });
+try {
+  await listen(server, config.PORT);
+  app = await startApp(config, log);
+} catch (error) {
+  exitOnStartupError(error);
+}
+const { port } = server.address() as AddressInfo;
+log.info({ port }, `Guildhall listening on http://localhost:${port}/graphql`);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -36,7 +63,7 @@ async function shutdown(signal: string) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
-  await app.close();
+  await app?.close();
   log.info('stopped');
   process.exit(0);
 }

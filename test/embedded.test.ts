@@ -22,7 +22,7 @@ async function call(app: App, document: Parameters<typeof print>[0], variables: 
 }
 
 describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
-  it('registers, creates a character and reads it back, and the character survives a restart', async () => {
+  it('registers, creates a character and reads it back, and the character survives a restart', { timeout: 90_000 }, async () => {
     const lines: string[] = [];
     const log = createLogger('info', { write: (line: string) => void lines.push(line) });
     const config = loadConfig({ DATA_DIR: dataDir });

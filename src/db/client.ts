@@ -4,6 +4,7 @@ import { sql, type Logger as DrizzleLogger } from 'drizzle-orm';
 import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from '../logger.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { relations } from './relations.js';
 import { recordStatement } from './statement-log.js';
 
@@ -54,8 +55,17 @@ export async function openPglite(dataDir: string, options: { log: Logger }): Pro
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
+  const client = await PGlite.create(dataDir, {
+    // PostgreSQL's default 128 MB of shared buffers ends up as WebAssembly memory, which never
+    // shrinks; an embedded game database is small. (Measured: npm run bench:start.)
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB', '-c', 'temp_buffers=4MB', '-c', 'work_mem=4MB'],
+  }).catch((error: unknown) => {
+    unlock();
+    throw error;
+  });
   const db = drizzle({ client, relations, logger: statementLogger(options.log) });
   return {
     db,
@@ -66,7 +76,10 @@ export async function openPglite(dataDir: string, options: { log: Logger }): Pro
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      unlock();
+    },
   };
 }
 
