@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import { type Config, exposureOf } from './config.js';
 import { createServices } from './context.js';
 import { openDatabase } from './db/open.js';
 import type { Logger } from './logger.js';
@@ -20,6 +20,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
   const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
     probes: { database: database.ping, redis: redisHandle.ping },
+    exposure: exposureOf(config),
   });
   return {
     yoga,

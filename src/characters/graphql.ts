@@ -104,12 +104,16 @@ builder.queryFields((t) => ({
       );
     },
   }),
-  characters: t.drizzleConnection({
-    type: 'characters',
-    description: 'Every character, oldest first.',
-    totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
-    resolve: (query, _root, _args, ctx) => ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } })),
-  }),
+  characters: t.drizzleConnection(
+    {
+      type: 'characters',
+      description: 'Every character, oldest first; at most 100 a page.',
+      totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
+      resolve: (query, _root, _args, ctx) => ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } })),
+    },
+    { name: 'CharacterConnection' },
+    { name: 'CharacterEdge' },
+  ),
 }));
 
 builder.mutationFields((t) => ({

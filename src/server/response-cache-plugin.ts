@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Kind, parse, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, print, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { REQUEST_LIMITS } from '../limits.js';
 import { isUuid } from '../validation.js';
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { FillGuard, ReadCache } from '../cache/read-cache.js';
@@ -16,6 +17,8 @@ import type { FillGuard, ReadCache } from '../cache/read-cache.js';
  * owner only): such documents are cached only for anonymous requests, which see null.
  */
 interface Plan {
+  /** The document as graphql-js prints it: whitespace and comment variants share one entry. */
+  normalized: string;
   idArgument: { variable: string } | { literal: string };
   selectsEmail: boolean;
 }
@@ -25,7 +28,7 @@ const MAX_PLANS = 500;
 function planFor(query: string, operationName: string | undefined): Plan | null {
   let document: DocumentNode;
   try {
-    document = parse(query);
+    document = parse(query, { maxTokens: REQUEST_LIMITS.maxTokens });
   } catch {
     return null;
   }
@@ -47,7 +50,7 @@ function planFor(query: string, operationName: string | undefined): Plan | null 
       if (node.name.value === 'email') selectsEmail = true;
     },
   });
-  return { idArgument, selectsEmail };
+  return { normalized: print(document), idArgument, selectsEmail };
 }
 
 export function useCharacterResponseCache(cache: ReadCache): Plugin {
@@ -72,7 +75,7 @@ export function useCharacterResponseCache(cache: ReadCache): Plugin {
       const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
       if (typeof id !== 'string' || !isUuid(id)) return;
       const field = `response:${createHash('sha1')
-        .update(`${params.operationName ?? ''}\u0000${params.query}\u0000${JSON.stringify(params.variables ?? {})}`)
+        .update(`${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`)
         .digest('base64url')}`;
       const found = await cache.lookup<ExecutionResult>('response', characterKey(id), field, { gameVersion: true });
       if (found && 'value' in found) setResult(found.value);
