@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
 import type { EssenceRecord } from '../src/reference/kinds.js';
@@ -16,6 +16,9 @@ let app: TestApp;
 let owner: SignedInPlayer;
 beforeAll(async () => {
   app = await startTestApp();
+});
+// A fresh owner per test: a player has at most ten characters.
+beforeEach(async () => {
   owner = await registerPlayer(app);
 });
 afterAll(() => app.close());

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterInventory } from '../src/inventory/tables.js';
 import { AddInventoryItemsDocument, EquipItemDocument, RemoveInventoryItemDocument, UnequipItemDocument } from './generated/graphql.js';
@@ -11,6 +11,9 @@ let app: TestApp;
 let owner: SignedInPlayer;
 beforeAll(async () => {
   app = await startTestApp();
+});
+// A fresh owner per test: a player has at most ten characters.
+beforeEach(async () => {
   owner = await registerPlayer(app);
 });
 afterAll(() => app.close());

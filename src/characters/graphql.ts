@@ -1,6 +1,6 @@
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
 import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
@@ -122,7 +122,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a character for the signed-in player.',
     args: { input: t.arg({ type: CreateCharacterInput }) },
     authScopes: { player: true },
-    errors: playerErrors(ConflictError),
+    errors: playerErrors(ConflictError, LimitReachedError),
     resolve: characterWrite(async (ctx, playerId, { input }) => ({ characterId: (await createCharacter(ctx.db, playerId, input)).id })),
   }),
 }));
