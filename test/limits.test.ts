@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterKey } from '../src/cache/keys.js';
+import { exposureOf, loadConfig } from '../src/config.js';
 import { collectStatements } from '../src/db/statement-log.js';
 import { REQUEST_LIMITS } from '../src/limits.js';
+import { createServer, type GuildhallYoga } from '../src/server/yoga.js';
 import { CharacterPageDocument } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer } from './support/players.js';
@@ -159,5 +161,51 @@ describe('the whole-response cache', () => {
     for (const variant of variants) await query(variant);
     const fields = (await app.redisHandle.redis.hkeys(characterKey(character.id))).filter((f) => f.startsWith('response:'));
     expect(fields).toHaveLength(1);
+  });
+});
+
+describe('production defaults', () => {
+  const serve = (env: Record<string, string>) => createServer(app.services, { probes: {}, exposure: exposureOf(loadConfig(env)) });
+  const introspect = (yoga: GuildhallYoga) =>
+    yoga.fetch(URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    });
+
+  it('introspection and GraphiQL are off under NODE_ENV=production unless GRAPHQL_INTROSPECTION=true', async () => {
+    const production = serve({ NODE_ENV: 'production' });
+    expect((await (await introspect(production)).json()).errors[0].message).toMatch(/introspection/i);
+    expect(await (await production.fetch(URL, { headers: { accept: 'text/html' } })).text()).not.toContain('GraphiQL');
+    const enabled = serve({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' });
+    expect((await (await introspect(enabled)).json()).data.__schema.queryType.name).toBe('Query');
+    expect((await (await introspect(app.yoga)).json()).data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('CORS allows only CORS_ORIGINS in production, and any origin in development', async () => {
+    const preflight = (yoga: GuildhallYoga, origin: string) =>
+      yoga.fetch(URL, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const closed = serve({ NODE_ENV: 'production' });
+    expect((await preflight(closed, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const listed = serve({ NODE_ENV: 'production', CORS_ORIGINS: 'https://play.example.com,https://admin.example.com' });
+    expect((await preflight(listed, 'https://play.example.com')).headers.get('access-control-allow-origin')).toBe(
+      'https://play.example.com',
+    );
+    expect((await preflight(listed, 'https://evil.example')).headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    expect((await preflight(app.yoga, 'https://anything.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://anything.example',
+    );
+  });
+
+  it('/metrics needs METRICS_TOKEN as a bearer token, and is off in production without one', async () => {
+    expect((await serve({ NODE_ENV: 'production' }).fetch('http://guildhall.test/metrics')).status).toBe(404);
+    const guarded = serve({ NODE_ENV: 'production', METRICS_TOKEN: 'a-long-metrics-token' });
+    expect((await guarded.fetch('http://guildhall.test/metrics')).status).toBe(401);
+    expect((await guarded.fetch('http://guildhall.test/metrics', { headers: { authorization: 'Bearer wrong-token-here!!' } })).status).toBe(
+      401,
+    );
+    const allowed = await guarded.fetch('http://guildhall.test/metrics', { headers: { authorization: 'Bearer a-long-metrics-token' } });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('guildhall');
   });
 });

@@ -27,7 +27,9 @@ export function withoutEchoes(message: string): string {
   return message
     .replace(/(cannot represent[^:]*): [\s\S]*$/, '$1.')
     .replace(/, found [\s\S]*$/, '.')
-    .replace(/((?:Block)?String) "(?:[^"\\]|\\.)*"/g, '$1')
+    .replace(/((?:Block)?String) "[\s\S]*$/, '$1.')
+    .replace(/^Invalid cursor[\s\S]*$/, 'Invalid cursor.')
+    .replace(/ (Name|Int|Float) "[^"]*"/g, ' $1')
     .replace(/"[^"]{65,}"/g, '"…"');
 }
 

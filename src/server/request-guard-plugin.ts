@@ -40,6 +40,26 @@ async function parseJsonBody(request: Request) {
   return body as Record<string, never>;
 }
 
+function parseJsonParameter(value: string | null, name: string): unknown {
+  if (!value) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw refusal(400, 'BAD_REQUEST', `The ${name} parameter is not valid JSON.`);
+  }
+}
+
+/** A GET's parameters; its JSON errors never quote the parameter. */
+function parseGetParameters(request: Request) {
+  const search = new URL(request.url).searchParams;
+  return {
+    query: search.get('query') || undefined,
+    operationName: search.get('operationName') || undefined,
+    variables: parseJsonParameter(search.get('variables'), 'variables') as Record<string, never> | undefined,
+    extensions: parseJsonParameter(search.get('extensions'), 'extensions') as Record<string, never> | undefined,
+  };
+}
+
 // Strings PostgreSQL refuses: NUL, and UTF-16 halves without their other half.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is the point.
 const REFUSED_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -96,6 +116,7 @@ function refusedArgumentIn(document: ASTNode): string | null {
 export function useRequestGuard(): Plugin {
   return {
     onRequestParse({ request, setRequestParser }) {
+      if (request.method === 'GET') return setRequestParser(parseGetParameters);
       if (request.method !== 'POST') return;
       if (!isJson(request)) {
         throw refusal(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send GraphQL requests as application/json (or queries as GET).');
@@ -104,7 +125,7 @@ export function useRequestGuard(): Plugin {
     },
     onParams({ params, setResult }) {
       // Counted before parsing, so a deeply nested document never reaches the recursive parser.
-      if (params.query && tokensExceed(params.query, REQUEST_LIMITS.maxTokens)) {
+      if (typeof params.query === 'string' && tokensExceed(params.query, REQUEST_LIMITS.maxTokens)) {
         setResult({
           errors: [
             refusal(400, 'QUERY_LIMIT_EXCEEDED', `Documents are limited to ${REQUEST_LIMITS.maxTokens} tokens.`, {

@@ -69,7 +69,7 @@ export function useCharacterResponseCache(cache: ReadCache): Plugin {
 
   return {
     async onParams({ params, request, setResult }) {
-      if (!params.query || (request.method !== 'POST' && request.method !== 'GET')) return;
+      if (typeof params.query !== 'string' || (request.method !== 'POST' && request.method !== 'GET')) return;
       const plan = planOf(params.query, params.operationName ?? undefined);
       if (!plan || (plan.selectsEmail && request.headers.has('authorization'))) return;
       const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
