@@ -46,5 +46,5 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     const again = await call(second, CharacterNestedDocument, { id: characterId });
     expect(again.data.character).toMatchObject({ name: 'Pglite Paladin' });
     await second.close();
-  });
+  }, 90_000); // two PGlite starts with migrations and seeding; slow when the whole suite (and its fuzz test) shares the CPU
 });

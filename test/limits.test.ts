@@ -59,6 +59,12 @@ describe('document limits (DESIGN §14)', () => {
     expect(statements).toEqual([]);
   });
 
+  it('characters(first) is at most 100: a larger page is refused, not served', async () => {
+    const response = await app.gql(CharacterPageDocument, { first: 101 });
+    expect(response.data).toBeNull();
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION', field: 'first' } });
+  });
+
   it('fifteen aliases are allowed', async () => {
     const { status, json } = await query(aliases(REQUEST_LIMITS.maxAliases));
     expect(status).toBe(200);

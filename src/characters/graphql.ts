@@ -1,6 +1,6 @@
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
-import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
 import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
@@ -23,6 +23,9 @@ export const AttributesRef = builder.objectRef<Attributes>('Attributes').impleme
     recovery: t.exposeInt('recovery'),
   }),
 });
+
+/** Largest page of `characters` (the builder's maxConnectionSize). */
+const MAX_PAGE = 100;
 
 const byCreation = { orderBy: { createdAt: 'asc', id: 'asc' } } as const;
 
@@ -109,7 +112,13 @@ builder.queryFields((t) => ({
       type: 'characters',
       description: 'Every character, oldest first; at most 100 a page.',
       totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
-      resolve: (query, _root, _args, ctx) => ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } })),
+      resolve: (query, _root, args, ctx) => {
+        for (const field of ['first', 'last'] as const) {
+          const size = args[field];
+          if (size != null && (size < 0 || size > MAX_PAGE)) throw new ValidationError(`${field}: must be 0 to ${MAX_PAGE}`, field);
+        }
+        return ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } }));
+      },
     },
     { name: 'CharacterConnection' },
     { name: 'CharacterEdge' },

@@ -4,7 +4,7 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ExposureOptions } from '../config.js';
 import { createContext, type Context, type Services } from '../context.js';
-import { DomainError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
 import { REQUEST_LIMITS } from '../limits.js';
 import { useNoEchoes, withoutEchoedInput } from './no-echo.js';
 import { useRequestGuard } from './request-guard-plugin.js';
@@ -114,7 +114,10 @@ export function createServer(services: Services, options: ServerOptions): Guildh
           return new GraphQLError(original.message, {
             nodes: error instanceof GraphQLError ? error.nodes : undefined,
             path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: original.code },
+            extensions: {
+              code: original.code,
+              ...(original instanceof ValidationError && original.field ? { field: original.field } : {}),
+            },
           });
         }
         if (original && !(original instanceof GraphQLError)) {
