@@ -194,6 +194,20 @@ describe('sessions', () => {
     );
     expect((await loginVia(proxied, { login: player.username, password: 'new secret 123' }, address())).__typename).toBe('AuthPayload');
   });
+
+  it('password checks of changePassword count as login attempts: the 6th wrong one is RATE_LIMITED', async () => {
+    const player = await registerPlayer(app);
+    const attempt = async () =>
+      (
+        await app.gql(
+          ChangePasswordDocument,
+          { input: { currentPassword: 'a wrong guess', newPassword: 'new secret 123' } },
+          { token: player.token },
+        )
+      ).data!.changePassword;
+    for (let i = 0; i < 5; i++) expect(await attempt()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(await attempt()).toMatchObject({ code: 'RATE_LIMITED' });
+  });
 });
 
 describe('ten characters per player', () => {

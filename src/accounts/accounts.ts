@@ -95,21 +95,27 @@ export async function deleteAccount(
   db: Executor,
   redis: Redis,
   playerId: string,
-  input: { password: string },
+  input: { password: string; clientAddress: string },
 ): Promise<{ playerId: string; characterIds: string[] }> {
   const { password } = parseInput(z.object({ password: givenPassword() }), input);
-  await checkPassword(db, playerId, password);
+  await checkPassword(db, redis, playerId, password, input.clientAddress);
   const characterIds = await characterIdsOf(db, playerId);
   await db.delete(players).where(eq(players.id, playerId));
   await endSessionsOf(redis, playerId);
   return { playerId, characterIds };
 }
 
-/** UNAUTHENTICATED when the player is gone (a session that outlived its account), INVALID_CREDENTIALS when the password is wrong. */
-async function checkPassword(db: Executor, playerId: string, password: string): Promise<void> {
+/**
+ * Checks a signed-in player's password again, counted like a login (a stolen token must not
+ * become a way to guess the password). UNAUTHENTICATED when the player is gone (a session
+ * that outlived its account), INVALID_CREDENTIALS when the password is wrong.
+ */
+async function checkPassword(db: Executor, redis: Redis, playerId: string, password: string, clientAddress: string): Promise<void> {
   const [player] = await db.select({ passwordHash: players.passwordHash }).from(players).where(eq(players.id, playerId));
   if (!player) throw new UnauthenticatedError();
+  await countLoginAttempt(redis, playerId, clientAddress);
   if (!(await verifyPassword(password, player.passwordHash))) throw new InvalidCredentialsError();
+  await forgiveLoginAttempt(redis, playerId, clientAddress);
 }
 
 /** Sets a new password after checking the current one, and ends every other session of the player. */
@@ -117,10 +123,10 @@ export async function changePassword(
   db: Executor,
   redis: Redis,
   playerId: string,
-  input: { currentPassword: string; newPassword: string; sessionToken: string | null },
+  input: { currentPassword: string; newPassword: string; sessionToken: string | null; clientAddress: string },
 ): Promise<void> {
   const parsed = parseInput(z.object({ currentPassword: givenPassword(), newPassword: newPassword() }), input);
-  await checkPassword(db, playerId, parsed.currentPassword);
+  await checkPassword(db, redis, playerId, parsed.currentPassword, input.clientAddress);
   await db
     .update(players)
     .set({ passwordHash: await hashPassword(parsed.newPassword) })

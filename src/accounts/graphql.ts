@@ -119,10 +119,10 @@ builder.mutationFields((t) => ({
     description: "Deletes the viewer's account with all its characters. Asks for the password again.",
     args: { input: t.arg({ type: DeleteAccountInput }) },
     authScopes: { player: true },
-    errors: playerErrors(InvalidCredentialsError),
+    errors: playerErrors(InvalidCredentialsError, RateLimitedError),
     resolve: async (_root, { input }, ctx) => {
       const playerId = ctx.playerId();
-      const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password });
+      const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password, clientAddress: ctx.clientAddress });
       await forgetTavernPlayer(ctx, playerId);
       await announce(ctx, { type: 'accountDeleted', ...deleted });
       return { playerId };
@@ -133,10 +133,10 @@ builder.mutationFields((t) => ({
     description: "Changes the viewer's password and ends every other session of the account.",
     args: { input: t.arg({ type: ChangePasswordInput }) },
     authScopes: { player: true },
-    errors: playerErrors(InvalidCredentialsError),
+    errors: playerErrors(InvalidCredentialsError, RateLimitedError),
     resolve: async (_root, { input }, ctx) => {
       const playerId = ctx.playerId();
-      await changePassword(ctx.db, ctx.redis, playerId, { ...input, sessionToken: ctx.sessionToken });
+      await changePassword(ctx.db, ctx.redis, playerId, { ...input, sessionToken: ctx.sessionToken, clientAddress: ctx.clientAddress });
       return { playerId };
     },
   }),
