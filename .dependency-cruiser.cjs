@@ -1,5 +1,5 @@
 // Import rules, checked by `npm run lint` (and so by `npm test`).
-const PLUMBING = '^src/(db|redis|cache)/|^src/(config|logger|errors|paths|metrics|validation)\\.ts$';
+const PLUMBING = '^src/(db|redis|cache)/|^src/(config|logger|errors|limits|paths|metrics|validation)\\.ts$';
 const DOMAIN = '^src/(?!db/|redis/|cache/|graphql/|server/)[^/]+/';
 
 module.exports = {

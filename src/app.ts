@@ -1,4 +1,4 @@
-import { type Config, StartupError } from './config.js';
+import { type Config, exposureOf, StartupError } from './config.js';
 import { createServices } from './context.js';
 import { embeddedDataDir } from './db/client.js';
 import { openDatabase } from './db/open.js';
@@ -25,6 +25,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const redisHandle = await openRedis(config, log);
   const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
     probes: { database: database.ping, redis: redisHandle.ping },
+    exposure: exposureOf(config),
   });
   return {
     yoga,

@@ -26,6 +26,29 @@ const envSchema = z.object({
     .min(1)
     .default(24 * 60 * 60),
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(100).default(10),
+  // How many proxies in front of the server append to X-Forwarded-For: 0 (default) ignores it.
+  TRUST_PROXY: z
+    .enum(['true', 'false', '0', '1', '2', '3', '4', '5'], { error: 'must be true, false or a number of proxies (0 to 5)' })
+    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value)))
+    .default(0),
+  // Comma-separated origins allowed to call the API from a browser; unset: any origin in development, none in production.
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ error: 'must be comma-separated origins like https://play.example.com' })))
+    .optional(),
+  // Required as a bearer token by /metrics; unset: /metrics is open in development and off in production.
+  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  // Schema introspection (and GraphiQL with it); unset: on, except under NODE_ENV=production.
+  GRAPHQL_INTROSPECTION: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((value) => value === 'true')
+    .optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -60,4 +83,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** What the HTTP server exposes, from the configuration (production is closed by default). */
+export interface ExposureOptions {
+  introspection: boolean;
+  /** Allowed browser origins; `'*'`: any (development). */
+  corsOrigins: string[] | '*';
+  /** /metrics: open, behind this bearer token, or off. */
+  metrics: { token: string } | 'open' | 'off';
+  /** Proxies whose X-Forwarded-For entries are trusted. */
+  trustProxy: number;
+}
+
+export function exposureOf(config: Config): ExposureOptions {
+  const production = config.NODE_ENV === 'production';
+  return {
+    introspection: config.GRAPHQL_INTROSPECTION ?? !production,
+    corsOrigins: config.CORS_ORIGINS ?? (production ? [] : '*'),
+    metrics: config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : production ? 'off' : 'open',
+    trustProxy: config.TRUST_PROXY,
+  };
 }

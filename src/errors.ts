@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'CONFLICT',
+  'LIMIT_REACHED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -98,11 +99,11 @@ export class DraftIncompleteError extends DomainError {
   }
 }
 
-/** A game limit is reached: four essences, a full inventory. */
+/** A game limit is reached: four essences, a full inventory, ten characters, a full tavern table. */
 export class LimitReachedError extends DomainError {
   override name = 'LimitReachedError';
   constructor(
-    readonly code: 'MAX_ESSENCES_REACHED' | 'INVENTORY_FULL',
+    readonly code: 'MAX_ESSENCES_REACHED' | 'INVENTORY_FULL' | 'LIMIT_REACHED',
     message: string,
     readonly limit: number,
   ) {

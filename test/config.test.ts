@@ -17,6 +17,10 @@ describe('configuration', () => {
     ['REDIS_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
+    ['TRUST_PROXY', 'maybe'],
+    ['CORS_ORIGINS', 'not an origin'],
+    ['METRICS_TOKEN', 'short'],
+    ['GRAPHQL_INTROSPECTION', 'yes'],
   ])('refuses %s=%s with a one-line message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^Invalid environment variable ${name}: [^\\n]+$`));
   });

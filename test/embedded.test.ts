@@ -23,6 +23,7 @@ async function call(app: App, document: Parameters<typeof print>[0], variables: 
 
 describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
   it('registers, creates a character and reads it back, and the character survives a restart', { timeout: 90_000 }, async () => {
+    // Two PGlite starts (one preparing the database in a child process): slow when the whole suite shares the CPU.
     const lines: string[] = [];
     const log = createLogger('info', { write: (line: string) => void lines.push(line) });
     const config = loadConfig({ DATA_DIR: dataDir });

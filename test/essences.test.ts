@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
 import type { EssenceRecord } from '../src/reference/records.js';
@@ -14,7 +14,8 @@ const essence = (id: string) => ESSENCES.find((e) => e.id === id)!;
 
 const app = useTestApp();
 let owner: SignedInPlayer;
-beforeAll(async () => {
+// A fresh owner per test: a player has at most ten characters.
+beforeEach(async () => {
   owner = await registerPlayer(app);
 });
 

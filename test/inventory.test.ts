@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { characters } from '../src/characters/tables.js';
 import { characterInventory } from '../src/inventory/tables.js';
 import { AddInventoryItemsDocument, EquipItemDocument, RemoveInventoryItemDocument, UnequipItemDocument } from './generated/graphql.js';
@@ -9,7 +9,8 @@ import { createCharacterFor, registerPlayer, type SignedInPlayer } from './suppo
 
 const app = useTestApp();
 let owner: SignedInPlayer;
-beforeAll(async () => {
+// A fresh owner per test: a player has at most ten characters.
+beforeEach(async () => {
   owner = await registerPlayer(app);
 });
 

@@ -7,6 +7,7 @@ import { createServer } from '../src/server/yoga.js';
 import {
   ACTIVE_GAMES_KEY,
   ENDED_TTL_SECONDS,
+  IDLE_TTL_SECONDS,
   channelKey,
   drinksKey,
   gameKey,
@@ -56,7 +57,7 @@ describe('keys', () => {
     expect(game).toMatchObject({ channelId: 'tavern-main', status: 'ACTIVE', endedAt: null, participants: [{ id: host.id }] });
     expect(await redis().type(gameKey(game.id))).toBe('string');
     expect(JSON.parse((await redis().get(gameKey(game.id)))!)).toMatchObject({ id: game.id, participants: [host.id], status: 'active' });
-    expect(await redis().ttl(gameKey(game.id))).toBe(-1);
+    expect(await redis().ttl(gameKey(game.id))).toBeGreaterThan(IDLE_TTL_SECONDS - 5);
     expect(await redis().get(channelKey('tavern-main'))).toBe(game.id);
     expect(await redis().type(ACTIVE_GAMES_KEY)).toBe('set');
     expect(await redis().sismember(ACTIVE_GAMES_KEY, game.id)).toBe(1);
@@ -88,7 +89,7 @@ describe('keys', () => {
   it('ending a game leaves active_games, frees the channel, and gives game and ledger a 24 hour TTL', async () => {
     const { game, players } = await gameWith(2);
     await assign(game.id, players[0]!, players[1]!.id);
-    const ended = await end(game.id, players[1]!);
+    const ended = await end(game.id, players[0]!);
     expect(ended).toMatchObject({ game: { status: 'ENDED', endedAt: expect.any(String) } });
     expect(await redis().sismember(ACTIVE_GAMES_KEY, game.id)).toBe(0);
     expect(await redis().exists(channelKey(game.channelId))).toBe(0);

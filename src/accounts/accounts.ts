@@ -3,12 +3,13 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Executor } from '../db/client.js';
 import { violatedUniqueConstraint } from '../db/errors.js';
-import { ConflictError, InvalidCredentialsError } from '../errors.js';
+import { ConflictError, InvalidCredentialsError, UnauthenticatedError } from '../errors.js';
 import { characterIdsOf } from '../characters/characters.js';
+import { STRING_LIMITS } from '../limits.js';
 import { parseInput } from '../validation.js';
-import { assertLoginAllowed, clearFailedLogins, recordFailedLogin } from './login-limiter.js';
+import { countLoginAttempt, forgiveLoginAttempt } from './login-limiter.js';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords.js';
-import { endSession, startSession } from './sessions.js';
+import { endSession, endSessionsOf, startSession } from './sessions.js';
 import { players } from './tables.js';
 
 const registerInput = z.object({
@@ -19,8 +20,21 @@ const registerInput = z.object({
     .max(50, 'must be at most 50 characters')
     .regex(/^[A-Za-z0-9_]+$/, 'may contain only letters, digits and underscores'),
   email: z.string().trim().toLowerCase().max(255, 'must be at most 255 characters').pipe(z.email('must be a valid email address')),
-  // The upper bound keeps a megabyte "password" from tying up the hash.
-  password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+  password: newPassword(),
+});
+
+// The upper bound keeps a megabyte "password" from tying up the hash.
+function newPassword() {
+  return z
+    .string()
+    .min(8, 'must be at least 8 characters')
+    .max(STRING_LIMITS.password, `must be at most ${STRING_LIMITS.password} characters`);
+}
+const givenPassword = () => z.string().max(STRING_LIMITS.password, `must be at most ${STRING_LIMITS.password} characters`);
+
+const loginInput = z.object({
+  login: z.string().trim().max(STRING_LIMITS.login, `must be at most ${STRING_LIMITS.login} characters`),
+  password: givenPassword(),
 });
 
 export interface Session {
@@ -49,23 +63,20 @@ export interface LoginInput {
   password: string;
 }
 
-/** Logs in by username (any case) or email; failures are counted and rate-limited. */
+/** Logs in by username (any case) or email; attempts are counted and rate-limited before the hash runs. */
 export async function login(db: Executor, redis: Redis, input: LoginInput, clientAddress: string): Promise<Session> {
-  const loginText = input.login.trim();
+  const { login: loginText, password } = parseInput(loginInput, input);
   const [player] = await db
     .select({ id: players.id, passwordHash: players.passwordHash })
     .from(players)
     .where(or(eq(sql`lower(${players.username})`, loginText.toLowerCase()), eq(players.email, loginText.toLowerCase())))
     .limit(1);
   const account = player?.id ?? `unknown:${loginText.toLowerCase()}`;
-  await assertLoginAllowed(redis, account, clientAddress);
+  await countLoginAttempt(redis, account, clientAddress);
 
-  const valid = await verifyPassword(input.password, player?.passwordHash ?? DECOY_HASH);
-  if (!player || !valid) {
-    await recordFailedLogin(redis, account, clientAddress);
-    throw new InvalidCredentialsError();
-  }
-  await clearFailedLogins(redis, account);
+  const valid = await verifyPassword(password, player?.passwordHash ?? DECOY_HASH);
+  if (!player || !valid) throw new InvalidCredentialsError();
+  await forgiveLoginAttempt(redis, account, clientAddress);
   const token = await startSession(redis, player.id);
   await db.update(players).set({ lastLogin: new Date() }).where(eq(players.id, player.id));
   return { token, playerId: player.id };
@@ -77,19 +88,48 @@ export function logout(redis: Redis, token: string): Promise<boolean> {
 
 /**
  * Deletes the player's account and everything it owns (the foreign keys cascade), after
- * checking the password again, and ends the current session. Returns the deleted
+ * checking the password again, and ends every session of it. Returns the deleted
  * characters' ids so their cached reads can be dropped.
  */
 export async function deleteAccount(
   db: Executor,
   redis: Redis,
   playerId: string,
-  input: { password: string; sessionToken: string | null },
+  input: { password: string; clientAddress: string },
 ): Promise<{ playerId: string; characterIds: string[] }> {
-  const [player] = await db.select({ passwordHash: players.passwordHash }).from(players).where(eq(players.id, playerId));
-  if (!player || !(await verifyPassword(input.password, player.passwordHash))) throw new InvalidCredentialsError();
+  const { password } = parseInput(z.object({ password: givenPassword() }), input);
+  await checkPassword(db, redis, playerId, password, input.clientAddress);
   const characterIds = await characterIdsOf(db, playerId);
   await db.delete(players).where(eq(players.id, playerId));
-  if (input.sessionToken) await endSession(redis, input.sessionToken);
+  await endSessionsOf(redis, playerId);
   return { playerId, characterIds };
+}
+
+/**
+ * Checks a signed-in player's password again, counted like a login (a stolen token must not
+ * become a way to guess the password). UNAUTHENTICATED when the player is gone (a session
+ * that outlived its account), INVALID_CREDENTIALS when the password is wrong.
+ */
+async function checkPassword(db: Executor, redis: Redis, playerId: string, password: string, clientAddress: string): Promise<void> {
+  const [player] = await db.select({ passwordHash: players.passwordHash }).from(players).where(eq(players.id, playerId));
+  if (!player) throw new UnauthenticatedError();
+  await countLoginAttempt(redis, playerId, clientAddress);
+  if (!(await verifyPassword(password, player.passwordHash))) throw new InvalidCredentialsError();
+  await forgiveLoginAttempt(redis, playerId, clientAddress);
+}
+
+/** Sets a new password after checking the current one, and ends every other session of the player. */
+export async function changePassword(
+  db: Executor,
+  redis: Redis,
+  playerId: string,
+  input: { currentPassword: string; newPassword: string; sessionToken: string | null; clientAddress: string },
+): Promise<void> {
+  const parsed = parseInput(z.object({ currentPassword: givenPassword(), newPassword: newPassword() }), input);
+  await checkPassword(db, redis, playerId, parsed.currentPassword, input.clientAddress);
+  await db
+    .update(players)
+    .set({ passwordHash: await hashPassword(parsed.newPassword) })
+    .where(eq(players.id, playerId));
+  await endSessionsOf(redis, playerId, input.sessionToken);
 }

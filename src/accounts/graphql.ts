@@ -1,16 +1,11 @@
 import type { Context } from '../context.js';
-import {
-  ConflictError,
-  InvalidCredentialsError,
-  RateLimitedError,
-  ServiceUnavailableError,
-  UnauthenticatedError,
-  ValidationError,
-} from '../errors.js';
+import { ConflictError, InvalidCredentialsError, RateLimitedError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { playerErrors } from '../graphql/errors.js';
 import { isUuid } from '../validation.js';
 import { announce, staleOn } from '../invalidation.js';
-import { deleteAccount, login, logout, register, type Session } from './accounts.js';
+import { forgetTavernPlayer } from '../tavern/tavern.js';
+import { changePassword, deleteAccount, login, logout, register, type Session } from './accounts.js';
 
 export const PlayerRef = builder.drizzleObject('players', {
   name: 'Player',
@@ -63,6 +58,18 @@ const DeleteAccountPayload = builder.objectRef<{ playerId: string }>('DeleteAcco
   fields: (t) => ({ playerId: t.exposeID('playerId') }),
 });
 
+const ChangePasswordInput = builder.inputType('ChangePasswordInput', {
+  fields: (t) => ({ currentPassword: t.string(), newPassword: t.string({ description: 'At least 8 characters.' }) }),
+});
+const ChangePasswordPayload = builder.objectRef<{ playerId: string }>('ChangePasswordPayload').implement({
+  fields: (t) => ({
+    player: t.drizzleField({
+      type: 'players',
+      resolve: async (query, { playerId }, _args, ctx) => (await ctx.db.query.players.findFirst(query({ where: { id: playerId } })))!,
+    }),
+  }),
+});
+
 const RegisterInput = builder.inputType('RegisterInput', {
   fields: (t) => ({
     username: t.string({ description: '3 to 50 letters, digits or underscores.' }),
@@ -108,7 +115,7 @@ builder.mutationFields((t) => ({
   login: t.field({
     type: AuthPayload,
     args: { input: t.arg({ type: LoginInput }) },
-    errors: { types: [InvalidCredentialsError, RateLimitedError, ServiceUnavailableError] },
+    errors: { types: [InvalidCredentialsError, RateLimitedError, ServiceUnavailableError, ValidationError] },
     resolve: async (_root, { input }, ctx) => {
       const session = await login(ctx.db, ctx.redis, input, ctx.clientAddress);
       await announce(ctx, { type: 'profileChanged', playerId: session.playerId }); // lastLogin
@@ -120,11 +127,24 @@ builder.mutationFields((t) => ({
     description: "Deletes the viewer's account with all its characters. Asks for the password again.",
     args: { input: t.arg({ type: DeleteAccountInput }) },
     authScopes: { player: true },
-    errors: { types: [UnauthenticatedError, ServiceUnavailableError, InvalidCredentialsError] },
+    errors: playerErrors(InvalidCredentialsError, RateLimitedError),
     resolve: async (_root, { input }, ctx) => {
       const playerId = ctx.playerId();
-      const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password, sessionToken: ctx.sessionToken });
+      const deleted = await deleteAccount(ctx.db, ctx.redis, playerId, { password: input.password, clientAddress: ctx.clientAddress });
+      await forgetTavernPlayer(ctx, playerId);
       await announce(ctx, { type: 'accountDeleted', ...deleted });
+      return { playerId };
+    },
+  }),
+  changePassword: t.field({
+    type: ChangePasswordPayload,
+    description: "Changes the viewer's password and ends every other session of the account.",
+    args: { input: t.arg({ type: ChangePasswordInput }) },
+    authScopes: { player: true },
+    errors: playerErrors(InvalidCredentialsError, RateLimitedError),
+    resolve: async (_root, { input }, ctx) => {
+      const playerId = ctx.playerId();
+      await changePassword(ctx.db, ctx.redis, playerId, { ...input, sessionToken: ctx.sessionToken, clientAddress: ctx.clientAddress });
       return { playerId };
     },
   }),

@@ -1,7 +1,7 @@
 import { staleOn, staleWithParent } from '../invalidation.js';
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
 import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
@@ -25,6 +25,9 @@ export const AttributesRef = builder.objectRef<Attributes>('Attributes').impleme
     recovery: t.exposeInt('recovery'),
   }),
 });
+
+/** Largest page of `characters` (the builder's maxConnectionSize). */
+const MAX_PAGE = 100;
 
 const byCreation = { orderBy: { createdAt: 'asc', id: 'asc' } } as const;
 
@@ -109,12 +112,22 @@ builder.queryFields((t) => ({
       );
     },
   }),
-  characters: t.drizzleConnection({
-    type: 'characters',
-    description: 'Every character, oldest first.',
-    totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
-    resolve: (query, _root, _args, ctx) => ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } })),
-  }),
+  characters: t.drizzleConnection(
+    {
+      type: 'characters',
+      description: 'Every character, oldest first; at most 100 a page.',
+      totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
+      resolve: (query, _root, args, ctx) => {
+        for (const field of ['first', 'last'] as const) {
+          const size = args[field];
+          if (size != null && (size < 0 || size > MAX_PAGE)) throw new ValidationError(`${field}: must be 0 to ${MAX_PAGE}`, field);
+        }
+        return ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } }));
+      },
+    },
+    { name: 'CharacterConnection' },
+    { name: 'CharacterEdge' },
+  ),
 }));
 
 builder.mutationFields((t) => ({
@@ -123,7 +136,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a character for the signed-in player.',
     args: { input: t.arg({ type: CreateCharacterInput }) },
     authScopes: { player: true },
-    errors: playerErrors(ConflictError),
+    errors: playerErrors(ConflictError, LimitReachedError),
     resolve: characterWrite(async (ctx, playerId, { input }) => ({ characterId: (await createCharacter(ctx.db, playerId, input)).id })),
   }),
 }));

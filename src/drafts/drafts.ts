@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { ReferenceData } from '../reference/cache.js';
 import { parseRecord } from '../redis/records.js';
 import { requireRedis } from '../redis/require.js';
+import { STRING_LIMITS } from '../limits.js';
 import { isUuid, parseInput } from '../validation.js';
 
 /**
@@ -58,36 +59,45 @@ const storedDraft = z.object({
 type StoredDraft = z.infer<typeof storedDraft>;
 export type Draft = StoredDraft & { expiresAt: Date };
 
+const referenceId = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(STRING_LIMITS.referenceId, `must be at most ${STRING_LIMITS.referenceId} characters`);
+
 // undefined leaves a part as it is; null clears it.
 const draftInput = z.object({
   name: characterName.nullish(),
-  race: z.string().trim().min(1, 'must not be empty').nullish(),
-  class: z.string().trim().min(1, 'must not be empty').nullish(),
+  race: referenceId.nullish(),
+  class: referenceId.nullish(),
   attributes: allocation.nullish(),
   step: z.int().min(0, 'must not be negative').max(20, 'must be at most 20').nullish(),
 });
 export type DraftInput = z.input<typeof draftInput>;
 
-// Creating a draft replaces the player's previous one in one atomic step.
+// Creating a draft replaces the player's previous one in one atomic step, if the index
+// still names the draft read before (KEYS[3], or none): else the caller reads again.
+// KEYS: index, new draft, previous draft. ARGV: JSON, TTL, new id, previous id ('' for none).
 const REPLACE = `
-local previous = redis.call('GET', KEYS[1])
-if previous then redis.call('DEL', 'draft:' .. previous) end
+local previous = redis.call('GET', KEYS[1]) or ''
+if previous ~= ARGV[4] then return 0 end
+if previous ~= '' then redis.call('DEL', KEYS[3]) end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[2])
-return previous`;
+return 1`;
 
-// The viewer's draft via the index, renewing both keys; an index left pointing at an
-// expired draft is removed.
+// The viewer's draft via the index, renewing both keys, if the index still names it; an
+// index left pointing at an expired draft is removed.
+// KEYS: index, draft. ARGV: TTL, draft id.
 const READ_MINE = `
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-local value = redis.call('GET', 'draft:' .. id)
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return false end
+local value = redis.call('GET', KEYS[2])
 if not value then
   redis.call('DEL', KEYS[1])
   return false
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('EXPIRE', 'draft:' .. id, ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
 return value`;
 
 // Renews a draft, and the index too when it still points at this draft.
@@ -135,8 +145,25 @@ export async function createDraft(deps: DraftDeps, playerId: string, input: Draf
     updatedAt: now,
   };
   const ttl = deps.draftTtlSeconds;
-  await requireRedis(() => deps.redis.eval(REPLACE, 2, draftIndexKey(playerId), draftKey(draft.id), JSON.stringify(draft), ttl, draft.id));
-  return withExpiry(draft, ttl);
+  // Optimistic: the previous draft's key must be named in KEYS, so read it first and retry if it moved.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const previous = (await requireRedis(() => deps.redis.get(draftIndexKey(playerId)))) ?? '';
+    const replaced = await requireRedis(() =>
+      deps.redis.eval(
+        REPLACE,
+        3,
+        draftIndexKey(playerId),
+        draftKey(draft.id),
+        draftKey(previous),
+        JSON.stringify(draft),
+        ttl,
+        draft.id,
+        previous,
+      ),
+    );
+    if (replaced === 1) return withExpiry(draft, ttl);
+  }
+  throw new ConflictError('CONFLICT', 'Drafts are being created elsewhere at the same time; try again.');
 }
 
 /** Reads an owned draft (renewing it); DRAFT_NOT_FOUND or FORBIDDEN otherwise. */
@@ -161,7 +188,11 @@ export async function getDraft(deps: DraftDeps, playerId: string, id: string): P
 }
 
 export async function getMyDraft(deps: DraftDeps, playerId: string): Promise<Draft | null> {
-  const raw = (await requireRedis(() => deps.redis.eval(READ_MINE, 1, draftIndexKey(playerId), deps.draftTtlSeconds))) as string | null;
+  const id = await requireRedis(() => deps.redis.get(draftIndexKey(playerId)));
+  if (!id) return null;
+  const raw = (await requireRedis(() => deps.redis.eval(READ_MINE, 2, draftIndexKey(playerId), draftKey(id), deps.draftTtlSeconds, id))) as
+    | string
+    | null;
   const draft = parseRecord(deps.log, storedDraft, draftIndexKey(playerId), raw, 'character draft');
   return draft ? withExpiry(draft, deps.draftTtlSeconds) : null;
 }

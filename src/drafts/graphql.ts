@@ -1,6 +1,6 @@
 import { AttributesRef, CreateCharacterPayload } from '../characters/graphql.js';
 import type { Context } from '../context.js';
-import { ConflictError, DraftIncompleteError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, DraftIncompleteError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { playerErrors } from '../graphql/errors.js';
 import { characterWrite } from '../graphql/writes.js';
@@ -99,7 +99,7 @@ builder.mutationFields((t) => ({
     description: 'Creates the character from a complete draft, then deletes the draft.',
     args: { id: t.arg.id() },
     authScopes: { player: true },
-    errors: playerErrors(ForbiddenError, NotFoundError, DraftIncompleteError, ConflictError),
+    errors: playerErrors(ForbiddenError, NotFoundError, DraftIncompleteError, ConflictError, LimitReachedError),
     resolve: characterWrite((ctx, playerId, { id }) => finalizeDraft(deps(ctx), playerId, String(id))),
   }),
 }));

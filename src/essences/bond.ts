@@ -8,6 +8,8 @@ import { essenceTypes } from '../reference/tables.js';
 import { characterAbilities, characterEssences } from './tables.js';
 
 export const MAX_ESSENCES = 4;
+/** character_essences.essence_type is varchar(50). */
+const MAX_ESSENCE_TYPE_LENGTH = 50;
 
 export interface BondEssenceInput {
   characterId: string;
@@ -27,6 +29,9 @@ export async function bondEssence(
 ): Promise<{ essenceId: string; characterId: string }> {
   const essenceType = input.essenceType.trim();
   if (!essenceType) throw new ValidationError('essenceType: must not be empty', 'essenceType');
+  if (essenceType.length > MAX_ESSENCE_TYPE_LENGTH) {
+    throw new ValidationError(`essenceType: must be at most ${MAX_ESSENCE_TYPE_LENGTH} characters`, 'essenceType');
+  }
   return db.transaction(async (tx) => {
     const character = await lockOwnedCharacter(tx, input.characterId, playerId);
     const bonded = await tx

@@ -4,17 +4,31 @@ import { lockCharacterOwning, lockOwnedCharacter } from '../characters/ownership
 import type { Database, Executor } from '../db/client.js';
 import { ConflictError, LimitReachedError, ValidationError } from '../errors.js';
 import { items } from '../reference/tables.js';
+import { GAME_LIMITS, STRING_LIMITS } from '../limits.js';
 import { parseInput } from '../validation.js';
 import { MAX_SLOT, SLOT_NUMBERS, type EquipmentSlot } from './slots.js';
 import { characterInventory } from './tables.js';
 
-const quantity = z.int('must be a whole number').min(1, 'must be positive').max(10_000, 'must be at most 10000');
+const { inventoryEntriesPerCall, inventoryQuantityPerCall } = GAME_LIMITS;
+const quantity = z
+  .int('must be a whole number')
+  .min(1, 'must be positive')
+  .max(inventoryQuantityPerCall, `must be at most ${inventoryQuantityPerCall}`);
+const itemId = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(STRING_LIMITS.referenceId, `must be at most ${STRING_LIMITS.referenceId} characters`);
 const addItemsInput = z.object({
   characterId: z.string(),
   items: z
-    .array(z.object({ itemId: z.string().trim().min(1, 'must not be empty'), quantity }))
+    .array(z.object({ itemId, quantity }))
     .min(1, 'add at least one item')
-    .max(50, 'add at most 50 kinds of item at once'),
+    .max(inventoryEntriesPerCall, `add at most ${inventoryEntriesPerCall} entries at once`)
+    .refine(
+      (entries) => entries.reduce((sum, entry) => sum + entry.quantity, 0) <= inventoryQuantityPerCall,
+      `add at most ${inventoryQuantityPerCall} items in all`,
+    ),
 });
 
 /**
@@ -54,24 +68,24 @@ export async function addInventoryItems(
         }
       }
       const perStack = item.stackable ? item.maxStack : 1;
+      // Counted before any stack is built: a request that cannot fit is refused without the work.
+      const needed = stacks.length + opened.length + Math.ceil(remaining / perStack);
+      if (needed > character.inventoryMaxSlots) throw inventoryFull(needed, character.inventoryMaxSlots);
       for (; remaining > 0; remaining -= Math.min(perStack, remaining)) {
         opened.push({ characterId: character.id, itemId, quantity: Math.min(perStack, remaining) });
       }
     }
 
-    if (stacks.length + opened.length > character.inventoryMaxSlots) {
-      throw new LimitReachedError(
-        'INVENTORY_FULL',
-        `That needs ${stacks.length + opened.length} stacks; the inventory holds ${character.inventoryMaxSlots}.`,
-        character.inventoryMaxSlots,
-      );
-    }
     for (const stack of toppedUp) {
       await tx.update(characterInventory).set({ quantity: stack.quantity }).where(eq(characterInventory.id, stack.id));
     }
     if (opened.length > 0) await tx.insert(characterInventory).values(opened);
     return { characterId: character.id };
   });
+}
+
+function inventoryFull(needed: number, slots: number) {
+  return new LimitReachedError('INVENTORY_FULL', `That needs at least ${needed} stacks; the inventory holds ${slots}.`, slots);
 }
 
 async function itemsById(tx: Executor, ids: string[]) {

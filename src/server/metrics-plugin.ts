@@ -1,16 +1,25 @@
+import { timingSafeEqual } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { runWithStatementLog, type StatementLog } from '../db/statement-log.js';
+import type { ExposureOptions } from '../config.js';
 import type { Metrics } from '../metrics.js';
 
 const MAX_OPERATION_NAMES = 200;
 
+function tokenMatches(authorization: string | null, token: string): boolean {
+  const sent = Buffer.from(authorization?.replace(/^Bearer\s+/i, '') ?? '');
+  const expected = Buffer.from(token);
+  return sent.length === expected.length && timingSafeEqual(sent, expected);
+}
+
 /**
  * Counts each operation's SQL statements and time into the metrics, and serves them at
  * /metrics in Prometheus text format. Operation names are client-chosen, so only
- * well-formed ones become labels, and only so many.
+ * well-formed ones become labels, and only so many. /metrics is open, needs the bearer
+ * token, or is off (404), as configured.
  */
-export function useGuildhallMetrics(metrics: Metrics): Plugin {
+export function useGuildhallMetrics(metrics: Metrics, access: ExposureOptions['metrics'] = 'open'): Plugin {
   const seen = new Set<string>();
   const label = (name: string | undefined) => {
     if (!name || !/^[A-Za-z_]\w{0,63}$/.test(name)) return 'anonymous';
@@ -20,8 +29,12 @@ export function useGuildhallMetrics(metrics: Metrics): Plugin {
     return name;
   };
   return {
-    async onRequest({ url, endResponse }) {
+    async onRequest({ request, url, endResponse }) {
       if (url.pathname !== '/metrics') return;
+      if (access === 'off') return endResponse(new Response('Not found', { status: 404 }));
+      if (access !== 'open' && !tokenMatches(request.headers.get('authorization'), access.token)) {
+        return endResponse(new Response('Unauthorized', { status: 401, headers: { 'www-authenticate': 'Bearer' } }));
+      }
       endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
     },
     onExecute({ args, executeFn, setExecuteFn }) {

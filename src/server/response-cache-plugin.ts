@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
-import { Kind, parse, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { REQUEST_LIMITS } from '../limits.js';
 import { isUuid } from '../validation.js';
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { FillGuard, ReadCache } from '../cache/read-cache.js';
@@ -17,6 +27,8 @@ import { uncoveredFields } from '../graphql/freshness.js';
  * owner only): such documents are cached only for anonymous requests, which see null.
  */
 interface Plan {
+  /** The document as graphql-js prints it: whitespace and comment variants share one entry. */
+  normalized: string;
   idArgument: { variable: string } | { literal: string };
   selectsEmail: boolean;
 }
@@ -26,7 +38,7 @@ const MAX_PLANS = 500;
 function planFor(schema: GraphQLSchema, query: string, operationName: string | undefined): Plan | null {
   let document: DocumentNode;
   try {
-    document = parse(query);
+    document = parse(query, { maxTokens: REQUEST_LIMITS.maxTokens });
   } catch {
     return null;
   }
@@ -50,7 +62,7 @@ function planFor(schema: GraphQLSchema, query: string, operationName: string | u
       if (node.name.value === 'email') selectsEmail = true;
     },
   });
-  return { idArgument, selectsEmail };
+  return { normalized: print(document), idArgument, selectsEmail };
 }
 
 export function useCharacterResponseCache(cache: ReadCache, schema: GraphQLSchema): Plugin {
@@ -69,13 +81,13 @@ export function useCharacterResponseCache(cache: ReadCache, schema: GraphQLSchem
 
   return {
     async onParams({ params, request, setResult }) {
-      if (!params.query || (request.method !== 'POST' && request.method !== 'GET')) return;
+      if (typeof params.query !== 'string' || (request.method !== 'POST' && request.method !== 'GET')) return;
       const plan = planOf(params.query, params.operationName ?? undefined);
       if (!plan || (plan.selectsEmail && request.headers.has('authorization'))) return;
       const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
       if (typeof id !== 'string' || !isUuid(id)) return;
       const field = `response:${createHash('sha1')
-        .update(`${params.operationName ?? ''}\u0000${params.query}\u0000${JSON.stringify(params.variables ?? {})}`)
+        .update(`${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`)
         .digest('base64url')}`;
       const found = await cache.lookup<ExecutionResult>('response', characterKey(id), field, { gameVersion: true });
       if (found && 'value' in found) setResult(found.value);

@@ -1,8 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError } from 'graphql';
-import { createYoga, type GraphiQLOptions, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { createYoga, type GraphiQLOptions, maskError, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import type { ExposureOptions } from '../config.js';
 import { createContext, type Context, type Services } from '../context.js';
-import { DomainError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
+import { REQUEST_LIMITS } from '../limits.js';
+import { useNoEchoes, withoutEchoedInput } from './no-echo.js';
+import { useRequestGuard } from './request-guard-plugin.js';
 import { useCharacterResponseCache } from './response-cache-plugin.js';
 import { useGuildhallMetrics } from './metrics-plugin.js';
 import { schema } from '../graphql/schema.js';
@@ -10,7 +15,11 @@ import { schema } from '../graphql/schema.js';
 export interface ServerOptions {
   /** Each probe resolves when its service answers and rejects otherwise. */
   probes: Record<string, () => Promise<void>>;
+  /** What is exposed; the default is development's (open). main.ts passes the configured one. */
+  exposure?: ExposureOptions;
 }
+
+const DEVELOPMENT: ExposureOptions = { introspection: true, corsOrigins: '*', metrics: 'open', trustProxy: 0 };
 
 type ServerContext = { req?: IncomingMessage };
 export type GuildhallYoga = YogaServerInstance<ServerContext, Context>;
@@ -69,16 +78,57 @@ function loggable(error: Error) {
 
 const loggableArg = (arg: unknown) => (arg instanceof Error ? loggable(arg) : arg);
 
+/** Marks graphql-armor's refusals with a code and the limit they hit. */
+const limitRefused =
+  (limit: string, max: number) =>
+  (_context: unknown, error: GraphQLError): void => {
+    Object.assign(error.extensions, { code: 'QUERY_LIMIT_EXCEEDED', limit, max, http: { status: 400 } });
+  };
+
+/** Depth, aliases, directives and cost (DESIGN §14), checked while validating, before anything runs. */
+const armor = () =>
+  EnvelopArmorPlugin({
+    maxTokens: { enabled: false }, // the request guard's parser counts tokens
+    maxDepth: { n: REQUEST_LIMITS.maxDepth, onReject: [limitRefused('depth', REQUEST_LIMITS.maxDepth)] },
+    maxAliases: { n: REQUEST_LIMITS.maxAliases, onReject: [limitRefused('aliases', REQUEST_LIMITS.maxAliases)] },
+    maxDirectives: { n: REQUEST_LIMITS.maxDirectives, onReject: [limitRefused('directives', REQUEST_LIMITS.maxDirectives)] },
+    costLimit: { maxCost: REQUEST_LIMITS.maxCost, onReject: [limitRefused('cost', REQUEST_LIMITS.maxCost)] },
+    blockFieldSuggestion: { enabled: true },
+  }) as Plugin;
+
+const noIntrospection: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(NoSchemaIntrospectionCustomRule);
+  },
+};
+
+/** The client's address: the socket's, or the entry the nearest trusted proxy appended to X-Forwarded-For. */
+export function clientAddressOf(request: Request, socketAddress: string | undefined, trustProxy: number): string {
+  const forwarded = (request.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (trustProxy > 0 && forwarded.length > 0) return forwarded[Math.max(0, forwarded.length - trustProxy)]!;
+  return socketAddress ?? 'unknown';
+}
+
 /** The configured Yoga server. It opens no port: main.ts listens, tests call `yoga.fetch`. */
 export function createServer(services: Services, options: ServerOptions): GuildhallYoga {
   const { log } = services;
+  const exposure = options.exposure ?? DEVELOPMENT;
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: { title: 'Guildhall', defaultQuery: EXAMPLE_OPERATIONS },
+    graphiql: exposure.introspection ? { title: 'Guildhall', defaultQuery: EXAMPLE_OPERATIONS } : false,
     renderGraphiQL,
+    cors:
+      exposure.corsOrigins === '*'
+        ? undefined
+        : exposure.corsOrigins.length > 0
+          ? { origin: exposure.corsOrigins, credentials: true }
+          : false,
     logging: {
       debug: (...args) => log.debug({ args: args.map(loggableArg) }, 'yoga'),
       info: (...args) => log.info({ args: args.map(loggableArg) }, 'yoga'),
@@ -93,19 +143,32 @@ export function createServer(services: Services, options: ServerOptions): Guildh
           return new GraphQLError(original.message, {
             nodes: error instanceof GraphQLError ? error.nodes : undefined,
             path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: original.code },
+            extensions: {
+              code: original.code,
+              ...(original instanceof ValidationError && original.field ? { field: original.field } : {}),
+            },
           });
         }
         if (original && !(original instanceof GraphQLError)) {
           log.error({ err: loggableArg(original) }, 'unexpected error while resolving');
         }
+        // A GraphQL error of our own or of graphql-js (syntax, validation, variables): keep it
+        // without any input it quotes.
+        if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) {
+          return withoutEchoedInput(error);
+        }
         // isDev false: never attach the original error (and its stack) to the response.
         return maskError(error, message, false);
       },
     },
-    context: ({ request, req }) => createContext(services, request, req?.socket.remoteAddress ?? 'unknown'),
+    context: ({ request, req }) =>
+      createContext(services, request, clientAddressOf(request, req?.socket.remoteAddress, exposure.trustProxy)),
     plugins: [
-      useGuildhallMetrics(services.metrics),
+      useRequestGuard(),
+      armor(),
+      useNoEchoes(),
+      ...(exposure.introspection ? [] : [noIntrospection]),
+      useGuildhallMetrics(services.metrics, exposure.metrics),
       useCharacterResponseCache(services.cache, schema),
       useReadinessCheck({
         endpoint: '/ready',

@@ -1,7 +1,8 @@
 import type { PublicProfile } from '../accounts/player-profiles.js';
 import { PlayerRef } from '../accounts/graphql.js';
 import type { Context } from '../context.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
+import { GAME_LIMITS } from '../limits.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
@@ -14,6 +15,7 @@ import {
   endGame,
   gameByChannel,
   joinGame,
+  playerGames,
   readGame,
   startGame,
   type Drink,
@@ -29,10 +31,9 @@ async function players(ctx: Context, ids: string[]): Promise<PublicProfile[]> {
   const profiles = await ctx.loaders.player.loadMany(ids);
   return profiles.filter((p): p is PublicProfile => p !== null && !(p instanceof Error));
 }
-async function player(ctx: Context, id: string): Promise<PublicProfile> {
-  const profile = await ctx.loaders.player.load(id);
-  if (!profile) throw new Error(`player ${id} named in a tavern record does not exist`);
-  return profile;
+/** A player named in a record; null once that account is deleted. */
+async function player(ctx: Context, id: string): Promise<PublicProfile | null> {
+  return ctx.loaders.player.load(id);
 }
 
 const TavernGameStatusEnum = storedEnum('TavernGameStatus', ['active', 'ended']);
@@ -40,8 +41,18 @@ const TavernGameStatusEnum = storedEnum('TavernGameStatus', ['active', 'ended'])
 const DrinkRef = builder.objectRef<Drink>('Drink').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    from: t.field({ type: PlayerRef, resolve: (drink, _args, ctx) => player(ctx, drink.from) as never }),
-    to: t.field({ type: PlayerRef, resolve: (drink, _args, ctx) => player(ctx, drink.to) as never }),
+    from: t.field({
+      type: PlayerRef,
+      nullable: true,
+      description: "Null once that player's account is deleted.",
+      resolve: (drink, _args, ctx) => player(ctx, drink.from) as never,
+    }),
+    to: t.field({
+      type: PlayerRef,
+      nullable: true,
+      description: "Null once that player's account is deleted.",
+      resolve: (drink, _args, ctx) => player(ctx, drink.to) as never,
+    }),
     reason: t.exposeString('reason', { nullable: true }),
     at: t.field({ type: 'DateTime', resolve: (drink) => new Date(drink.at) }),
   }),
@@ -98,7 +109,18 @@ builder.queryFields((t) => ({
     args: { channelId: t.arg.string() },
     resolve: (_root, { channelId }, ctx) => gameByChannel(ctx, channelId),
   }),
-  activeTavernGames: t.field({ type: [TavernGameRef], resolve: (_root, _args, ctx) => activeGames(ctx) }),
+  activeTavernGames: t.field({
+    type: [TavernGameRef],
+    description: 'Active games, oldest first; `first` at most 100.',
+    args: { first: t.arg.int({ required: false, defaultValue: GAME_LIMITS.activeTavernGamesPage.default }) },
+    resolve: (_root, { first }, ctx) => activeGames(ctx, first ?? GAME_LIMITS.activeTavernGamesPage.default),
+  }),
+  myTavernGames: t.field({
+    type: [TavernGameRef],
+    description: "The viewer's active games, oldest first; at most 50.",
+    authScopes: { player: true },
+    resolve: (_root, _args, ctx) => playerGames(ctx, ctx.playerId()),
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -114,7 +136,7 @@ builder.mutationFields((t) => ({
     type: TavernGamePayload,
     args: { gameId: t.arg.id() },
     authScopes: { player: true },
-    errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
+    errors: playerErrors(NotFoundError, ConflictError, ForbiddenError, LimitReachedError),
     resolve: (_root, { gameId }, ctx) => joinGame(ctx, ctx.playerId(), String(gameId)),
   }),
   assignDrink: t.field({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { GAME_LIMITS } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { parseRecord } from '../redis/records.js';
 import { requireRedis, requireRedisRead } from '../redis/require.js';
@@ -13,7 +14,9 @@ import { isUuid, parseInput } from '../validation.js';
  * set `player_games:{playerId}`, sorted set `drinks:{id}` (score: ms; member: the drink
  * as JSON with its own id) and hash `player_drinks:{playerId}` (`assigned`, `received`).
  * Every multi-key write is one Lua script, so it happens entirely or not at all; writes
- * that depend on the game's state compare-and-set its JSON.
+ * that depend on the game's state compare-and-set its JSON. A game's keys, and its
+ * players' `player_games`, expire 24 hours after its last activity, ended or not; an
+ * entry of `active_games` or `player_games` whose game is gone is pruned when read.
  */
 export interface TavernDeps {
   redis: Redis;
@@ -21,6 +24,8 @@ export interface TavernDeps {
 }
 
 export const ENDED_TTL_SECONDS = 24 * 60 * 60;
+/** An active game untouched this long expires with all its keys. */
+export const IDLE_TTL_SECONDS = 24 * 60 * 60;
 export const gameKey = (id: string) => `game:${id}`;
 export const channelKey = (channelId: string) => `channel:${channelId}`;
 export const ACTIVE_GAMES_KEY = 'active_games';
@@ -44,44 +49,59 @@ export type Drink = z.infer<typeof storedDrink>;
 
 const channelId = z
   .string()
+  .max(100, 'must be 1 to 100 letters, digits or _ . : # -')
   .trim()
   .regex(/^[A-Za-z0-9_.:#-]{1,100}$/, 'must be 1 to 100 letters, digits or _ . : # -');
 const reason = z.string().trim().max(200, 'must be at most 200 characters').nullish();
 
 // Starts a game unless the channel has one: the channel key is the lock.
+// KEYS: channel, game, active_games, player_games. ARGV: id, JSON, idle TTL.
 const START = `
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('EXPIRE', KEYS[4], ARGV[3])
 return false`;
 
-// Replaces the game's JSON only if it is unchanged since it was read, and adds the
-// joining player's index entry in the same step.
+// Replaces the game's JSON only if it is unchanged since it was read, adds the joining
+// player's index entry in the same step, and renews the game's keys.
+// KEYS: game, player_games, channel, drinks. ARGV: JSON read, new JSON, id, idle TTL.
 const JOIN = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('EXPIRE', KEYS[3], ARGV[4]) end
+redis.call('EXPIRE', KEYS[4], ARGV[4])
 return 1`;
 
-// Records a drink if the game is still as read (so still active) and bumps both counters.
+// Records a drink if the game is still as read (so still active), bumps both counters and
+// renews the game's keys. KEYS: game, drinks, player_drinks (from), player_drinks (to), channel.
+// ARGV: JSON read, ms, drink JSON, id, idle TTL.
 const ASSIGN = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'assigned', 1)
 redis.call('HINCRBY', KEYS[4], 'received', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+if redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
 return 1`;
 
-// Ends the game: frees the channel (if it still points here), leaves active_games, and
-// gives the game and its ledger a TTL.
+// Ends the game: frees the channel (if it still points here), leaves active_games and
+// every participant's player_games, and gives the game and its ledger a TTL.
+// KEYS: game, channel, active_games, drinks, player_games of each participant.
+// ARGV: JSON read, ended JSON, id, TTL.
 const END = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[4])
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 redis.call('SREM', KEYS[3], ARGV[3])
 redis.call('EXPIRE', KEYS[4], ARGV[4])
+for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[3]) end
 return 1`;
 
 const MAX_ATTEMPTS = 5;
@@ -94,18 +114,37 @@ export async function readGame(deps: TavernDeps, id: string): Promise<{ game: Ta
 }
 
 export async function gameByChannel(deps: TavernDeps, channel: string): Promise<TavernGame | null> {
+  parseInput(z.object({ channelId }), { channelId: channel });
   const id = await requireRedisRead(() => deps.redis.get(channelKey(channel)));
   return id ? ((await readGame(deps, id))?.game ?? null) : null;
 }
 
-export async function activeGames(deps: TavernDeps): Promise<TavernGame[]> {
-  const ids = await requireRedisRead(() => deps.redis.smembers(ACTIVE_GAMES_KEY));
+/** The active games of an index set (oldest first); entries whose game expired or ended are pruned. */
+async function activeGamesIn(deps: TavernDeps, indexKey: string): Promise<TavernGame[]> {
+  const ids = await requireRedisRead(() => deps.redis.smembers(indexKey));
   if (ids.length === 0) return [];
   const values = await requireRedisRead(() => deps.redis.mget(...ids.map(gameKey)));
-  return values
-    .map((value, i) => parseRecord(deps.log, storedGame, gameKey(ids[i]!), value, 'tavern record'))
-    .filter((game): game is TavernGame => game?.status === 'active')
-    .sort((a, b) => a.createdAt - b.createdAt);
+  const games = values.map((value, i) => parseRecord(deps.log, storedGame, gameKey(ids[i]!), value, 'tavern record'));
+  const gone = ids.filter((_id, i) => games[i]?.status !== 'active');
+  if (gone.length > 0) await requireRedis(() => deps.redis.srem(indexKey, ...gone));
+  return games.filter((game): game is TavernGame => game?.status === 'active').sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** The oldest `first` active games (at most 100). */
+export async function activeGames(deps: TavernDeps, first: number = GAME_LIMITS.activeTavernGamesPage.default): Promise<TavernGame[]> {
+  const { max } = GAME_LIMITS.activeTavernGamesPage;
+  if (!Number.isInteger(first) || first < 0 || first > max) throw new ValidationError(`first: must be 0 to ${max}`, 'first');
+  return (await activeGamesIn(deps, ACTIVE_GAMES_KEY)).slice(0, first);
+}
+
+/** The active games a player takes part in (at most 50, oldest first). */
+export async function playerGames(deps: TavernDeps, playerId: string): Promise<TavernGame[]> {
+  return (await activeGamesIn(deps, playerGamesKey(playerId))).slice(0, GAME_LIMITS.myTavernGames);
+}
+
+/** A deleted account's tavern keys: its drink counters and its game index. */
+export async function forgetTavernPlayer(deps: TavernDeps, playerId: string): Promise<void> {
+  await requireRedis(() => deps.redis.del(playerDrinksKey(playerId), playerGamesKey(playerId)));
 }
 
 /** Starts a game in a channel; the caller joins it. CONFLICT if the channel has an active game. */
@@ -130,6 +169,7 @@ export async function startGame(deps: TavernDeps, playerId: string, input: { cha
       playerGamesKey(playerId),
       game.id,
       JSON.stringify(game),
+      IDLE_TTL_SECONDS,
     ),
   );
   if (existing) throw new ConflictError('CONFLICT', `Channel ${channel} already has an active game (${String(existing)}).`);
@@ -155,9 +195,27 @@ async function changeActiveGame<T>(
 export function joinGame(deps: TavernDeps, playerId: string, gameId: string): Promise<TavernGame> {
   return changeActiveGame(deps, gameId, async (game, raw) => {
     if (game.participants.includes(playerId)) return { written: true, result: game };
+    if (game.participants.length >= GAME_LIMITS.tavernParticipants) {
+      throw new LimitReachedError(
+        'LIMIT_REACHED',
+        `A game seats at most ${GAME_LIMITS.tavernParticipants} players.`,
+        GAME_LIMITS.tavernParticipants,
+      );
+    }
     const next = { ...game, participants: [...game.participants, playerId] };
     const written = await requireRedis(() =>
-      deps.redis.eval(JOIN, 2, gameKey(game.id), playerGamesKey(playerId), raw, JSON.stringify(next), game.id),
+      deps.redis.eval(
+        JOIN,
+        4,
+        gameKey(game.id),
+        playerGamesKey(playerId),
+        channelKey(game.channelId),
+        drinksKey(game.id),
+        raw,
+        JSON.stringify(next),
+        game.id,
+        IDLE_TTL_SECONDS,
+      ),
     );
     return { written: written === 1, result: next };
   });
@@ -179,14 +237,17 @@ export function assignDrink(
     const written = await requireRedis(() =>
       deps.redis.eval(
         ASSIGN,
-        4,
+        5,
         gameKey(game.id),
         drinksKey(game.id),
         playerDrinksKey(playerId),
         playerDrinksKey(input.toPlayerId),
+        channelKey(game.channelId),
         raw,
         drink.at,
         JSON.stringify(drink),
+        game.id,
+        IDLE_TTL_SECONDS,
       ),
     );
     return { written: written === 1, result: drink };
@@ -195,16 +256,17 @@ export function assignDrink(
 
 export function endGame(deps: TavernDeps, playerId: string, gameId: string): Promise<TavernGame> {
   return changeActiveGame(deps, gameId, async (game, raw) => {
-    if (!game.participants.includes(playerId)) throw new ForbiddenError('Only participants of this game can end it.');
+    if (game.createdBy !== playerId) throw new ForbiddenError('Only the player who started this game can end it.');
     const ended: TavernGame = { ...game, status: 'ended', endedAt: Date.now() };
     const written = await requireRedis(() =>
       deps.redis.eval(
         END,
-        4,
+        4 + game.participants.length,
         gameKey(game.id),
         channelKey(game.channelId),
         ACTIVE_GAMES_KEY,
         drinksKey(game.id),
+        ...game.participants.map(playerGamesKey),
         raw,
         JSON.stringify(ended),
         game.id,
