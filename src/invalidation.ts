@@ -25,6 +25,10 @@ export type Change =
   | { type: 'profileChanged'; playerId: string }
   /** A tavern drink moved both players' drinkStats. */
   | { type: 'drinkAssigned'; fromPlayerId: string; toPlayerId: string }
+  /** A save slot was written or deleted (not shown on characters). */
+  | { type: 'savesChanged'; playerId: string }
+  /** A result, bond or drink advanced the player's progress: bestScore, achievements. */
+  | { type: 'progressChanged'; playerId: string }
   /** The account and everything it owned are gone. */
   | { type: 'accountDeleted'; playerId: string; characterIds: string[] }
   /** A seed run committed new reference data under this `game:version`. */
@@ -49,6 +53,8 @@ export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T
   characterChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId] }),
   profileChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [profileKey(playerId)] }),
   drinkAssigned: ({ fromPlayerId, toPlayerId }) => stale({ charactersOfPlayers: [fromPlayerId, toPlayerId] }),
+  savesChanged: ({ playerId }) => stale({ keys: [savesKey(playerId)] }),
+  progressChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [achievementsKey(playerId)] }),
   accountDeleted: ({ playerId, characterIds }) =>
     stale({ characters: characterIds, keys: [profileKey(playerId), savesKey(playerId), achievementsKey(playerId)] }),
   referenceDataApplied: ({ version }) => stale({ gameVersion: version }),
