@@ -22,7 +22,7 @@ import {
   LEADERBOARD_PERIODS,
   topOfBoard,
 } from './leaderboards.js';
-import { checkResultsPage, newestResultsOrder, type SubmittedResult, submitGameResult } from './results.js';
+import { checkResultsPage, type SubmittedResult, submitGameResult } from './results.js';
 import { deleteSave, type SaveSlot, saveSlots, saveStates, writeSave } from './saves.js';
 import { gameStats, type GameStats } from './stats.js';
 
@@ -234,7 +234,7 @@ builder.queryFields((t) => ({
     authScopes: { player: true },
     resolve: (query, _root, { first }, ctx) =>
       ctx.db.query.gameResults.findMany(
-        query({ where: { playerId: ctx.playerId() }, orderBy: () => newestResultsOrder, limit: checkResultsPage(first) }),
+        query({ where: { playerId: ctx.playerId() }, orderBy: { createdAt: 'desc', id: 'desc' }, limit: checkResultsPage(first) }),
       ),
   }),
   dailyChallenge: t.field({

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { characters } from '../characters/tables.js';
 import type { Database, Executor } from '../db/client.js';
@@ -45,17 +45,19 @@ export interface SubmittedResult {
   unlocked: AchievementProgress[];
 }
 
+const unknownIndex = async (reference: ReferenceData, kind: 'enemies' | 'bosses', ids: string[]) =>
+  ids.length === 0 ? -1 : (await reference.byIds(kind, ids)).indexOf(null);
+
 /** Every enemy and boss id must name a reference record: VALIDATION names the first that does not. */
 async function checkReferences(reference: ReferenceData, input: z.infer<typeof resultInput>): Promise<void> {
   const kills = input.kills ?? [];
-  const enemies = await reference.byIds(
+  const unknownKill = await unknownIndex(
+    reference,
     'enemies',
     kills.map((kill) => kill.enemyId),
   );
-  const unknownKill = enemies.indexOf(null);
   if (unknownKill >= 0) throw new ValidationError(`kills[${unknownKill}].enemyId: no such enemy`, `kills[${unknownKill}].enemyId`);
-  const bosses = await reference.byIds('bosses', input.bossesDefeated ?? []);
-  const unknownBoss = bosses.indexOf(null);
+  const unknownBoss = await unknownIndex(reference, 'bosses', input.bossesDefeated ?? []);
   if (unknownBoss >= 0) throw new ValidationError(`bossesDefeated[${unknownBoss}]: no such boss`, `bossesDefeated[${unknownBoss}]`);
 }
 
@@ -168,5 +170,3 @@ export function checkResultsPage(first: number): number {
   }
   return first;
 }
-
-export const newestResultsOrder = [desc(gameResults.createdAt), desc(gameResults.id)];

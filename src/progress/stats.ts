@@ -18,14 +18,14 @@ const ACTIVE_MINUTES = 15;
 
 async function countStats(db: Executor): Promise<GameStats> {
   const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
-  const since = new Date(Date.now() - ACTIVE_MINUTES * 60 * 1000);
+  const since = new Date(Date.now() - ACTIVE_MINUTES * 60 * 1000).toISOString();
   const [[playerCount], [characterCount], [results], [active]] = await Promise.all([
     db.select({ n: count() }).from(players),
     db.select({ n: count() }).from(characters),
     db.select({ n: count() }).from(gameResults).where(gte(gameResults.createdAt, today)),
     db.select({ n: countDistinct(sql`active.player_id`) }).from(
-      sql`(select id as player_id from ${players} where ${players.lastLogin} >= ${since}
-             union select ${gameResults.playerId} from ${gameResults} where ${gameResults.createdAt} >= ${since}) as active`,
+      sql`(select id as player_id from ${players} where ${players.lastLogin} >= ${since}::timestamptz
+             union select ${gameResults.playerId} from ${gameResults} where ${gameResults.createdAt} >= ${since}::timestamptz) as active`,
     ),
   ]);
   return { players: playerCount!.n, characters: characterCount!.n, resultsToday: results!.n, activePlayers: active!.n };

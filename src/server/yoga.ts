@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type Context, type Services } from '../context.js';
-import { DomainError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
 import { useCharacterResponseCache } from './response-cache-plugin.js';
 import { useGuildhallMetrics } from './metrics-plugin.js';
 import { schema } from '../graphql/schema.js';
@@ -64,7 +64,10 @@ export function createServer(services: Services, options: ServerOptions): Guildh
           return new GraphQLError(original.message, {
             nodes: error instanceof GraphQLError ? error.nodes : undefined,
             path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: original.code },
+            extensions: {
+              code: original.code,
+              ...(original instanceof ValidationError && original.field ? { field: original.field } : {}),
+            },
           });
         }
         if (original && !(original instanceof GraphQLError)) {
