@@ -130,7 +130,8 @@ async function entryFromPostgres(db: Executor, board: Board, playerId: string): 
 const ranked = (rows: Row[], firstRank: number): BoardEntry[] =>
   rows.map((row, i) => ({ rank: firstRank + i, score: row.score, playerId: row.playerId }));
 
-const fromPostgres = {
+/** Board reads from PostgreSQL alone, ranked exactly as Redis ranks them. */
+export const fromPostgres = {
   size: (db: Executor, board: Board) => countRows(db, board),
   top: async (db: Executor, board: Board, first: number) => ranked(await boardRows(db, board, { limit: first }), 1),
   entry: entryFromPostgres,
