@@ -7,6 +7,7 @@ import { dailyChallenge } from '../src/progress/daily-challenges.js';
 import { type Board, dailyBoard, fromPostgres, globalBoard } from '../src/progress/leaderboards.js';
 import {
   DailyChallengeDocument,
+  DeleteAccountDocument,
   LeaderboardDocument,
   type LeaderboardPeriod,
   LeaderboardTopDocument,
@@ -86,6 +87,16 @@ describe('keys', () => {
     const dayEnd = Date.parse(`${today()}T00:00:00Z`) / 1000 + 8 * 86_400;
     expect(await redis().expiretime(dailyBoardKey(today()))).toBe(dayEnd);
     expect(await redis().zcard(dailyBoardKey(today()))).toBe(1);
+  });
+
+  it('a deleted account leaves every board at once', async () => {
+    const player = await registerPlayer(app);
+    const challenge = (await app.gql(DailyChallengeDocument, {})).data!.dailyChallenge;
+    await submit(player, { score: 123, dailyChallengeId: challenge.id });
+    expect(await redis().zscore(GLOBAL_BOARD_KEY, player.id)).not.toBeNull();
+    await app.gql(DeleteAccountDocument, { input: { password: player.password } }, { token: player.token });
+    expect(await redis().zscore(GLOBAL_BOARD_KEY, player.id)).toBeNull();
+    expect(await redis().zscore(dailyBoardKey(today()), player.id)).toBeNull();
   });
 
   it('no mutation but submitGameResult can set a score', () => {
