@@ -91,11 +91,13 @@ describe('bondEssence', () => {
   });
 
   it('takes twelve SQL statements: nine in the transaction, one to find the characters whose cache it drops, then the essence and the character as committed', async () => {
-    const character = await createCharacterFor(app, owner);
+    // A new player: their first bond always advances achievement progress (one write).
+    const newcomer = await registerPlayer(app);
+    const character = await createCharacterFor(app, newcomer);
     const { response, statements } = await app.gqlCounted(
       BondEssenceDocument,
       { input: { characterId: character.id, essenceType: 'might', attribute: 'POWER' } },
-      { token: owner.token },
+      { token: newcomer.token },
     );
     expect(response.data!.bondEssence.__typename).toBe('BondEssencePayload');
     // lock character, list bonded, essence type, insert essence, insert abilities, update attribute,
