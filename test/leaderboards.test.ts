@@ -143,6 +143,21 @@ describe('ranking', () => {
     await compareWithPostgres(globalBoard(), sample);
   });
 
+  it('a page of 100 entries costs no SQL for player ids, and at most one statement for their profiles', async () => {
+    await tiedPlayers(120);
+    await redis().del(GLOBAL_BOARD_KEY);
+    await app.gql(LeaderboardTopDocument, { period: 'ALL_TIME', first: 1 }); // rebuilds the board
+    const ids = await app.gqlCounted(LeaderboardTopDocument, { period: 'ALL_TIME', first: 100 });
+    expect(ids.response.data!.leaderboard.top).toHaveLength(100);
+    expect(ids.statements).toEqual([]);
+    const someone = ids.response.data!.leaderboard.top[50]!.player.id;
+    const cold = await app.gqlCounted(LeaderboardDocument, { period: 'ALL_TIME', first: 100, playerId: someone, radius: 25 });
+    expect(cold.response.data!.leaderboard.top.every((e) => e.player.username.length > 0)).toBe(true);
+    expect(cold.statements).toHaveLength(1);
+    const warm = await app.gqlCounted(LeaderboardDocument, { period: 'ALL_TIME', first: 100, playerId: someone, radius: 25 });
+    expect(warm.statements).toEqual([]);
+  });
+
   it('around is correct at both edges, and empty for a player with no score', async () => {
     const ids = await tiedPlayers(30);
     await redis().del(GLOBAL_BOARD_KEY);

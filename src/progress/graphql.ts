@@ -1,3 +1,4 @@
+import { type GraphQLResolveInfo, Kind } from 'graphql';
 import type { PublicProfile } from '../accounts/player-profiles.js';
 import { PlayerRef } from '../accounts/graphql.js';
 import type { Context } from '../context.js';
@@ -161,20 +162,29 @@ const DailyChallengeRef = builder.objectRef<DailyChallenge>('DailyChallenge').im
 
 const LeaderboardPeriodEnum = storedEnum('LeaderboardPeriod', LEADERBOARD_PERIODS);
 
-/** Entries whose player still exists, with the player loaded through the request's DataLoader. */
-async function withPlayers(ctx: Context, entries: BoardEntry[]): Promise<Array<BoardEntry & { player: PublicProfile }>> {
-  const profiles = await ctx.loaders.player.loadMany(entries.map((entry) => entry.playerId));
-  return entries.flatMap((entry, i) => {
-    const player = profiles[i];
-    return player && !(player instanceof Error) ? [{ ...entry, player }] : [];
-  });
+/** True when a field asks its object for nothing but `id` (and `__typename`). */
+const selectsOnlyId = (info: GraphQLResolveInfo) =>
+  info.fieldNodes.every((node) =>
+    node.selectionSet?.selections.every((s) => s.kind === Kind.FIELD && ['id', '__typename'].includes(s.name.value)),
+  );
+
+/**
+ * The player of an entry: through the profile DataLoader, or, when only the id is asked
+ * for (a board page's usual shape), straight from the board, with no lookup at all.
+ * Boards drop a player whose account is deleted, so the id names an existing player.
+ */
+async function entryPlayer(entry: BoardEntry, ctx: Context, info: GraphQLResolveInfo): Promise<PublicProfile> {
+  if (selectsOnlyId(info)) return { id: entry.playerId } as PublicProfile;
+  const profile = await ctx.loaders.player.load(entry.playerId);
+  if (!profile) throw new Error(`player ${entry.playerId} on a leaderboard does not exist`);
+  return profile;
 }
 
-const LeaderboardEntryRef = builder.objectRef<BoardEntry & { player: PublicProfile }>('LeaderboardEntry').implement({
+const LeaderboardEntryRef = builder.objectRef<BoardEntry>('LeaderboardEntry').implement({
   fields: (t) => ({
     rank: t.exposeInt('rank', { description: '1 is the best.' }),
     score: t.exposeInt('score'),
-    player: t.field({ type: PlayerRef, resolve: (entry) => entry.player as never }),
+    player: t.field({ type: PlayerRef, resolve: (entry, _args, ctx, info) => entryPlayer(entry, ctx, info) as never }),
   }),
 });
 
@@ -187,23 +197,19 @@ const LeaderboardRef = builder.objectRef<Board>('Leaderboard').implement({
     top: t.field({
       type: [LeaderboardEntryRef],
       args: { first: t.arg.int({ defaultValue: 100, description: 'At most 100.' }) },
-      resolve: async (board, { first }, ctx) => withPlayers(ctx, await topOfBoard(ctx, board, first)),
+      resolve: (board, { first }, ctx) => topOfBoard(ctx, board, first),
     }),
     entry: t.field({
       type: LeaderboardEntryRef,
       nullable: true,
       args: { playerId: t.arg.id() },
-      resolve: async (board, { playerId }, ctx) => {
-        const entry = isUuid(String(playerId)) ? await boardEntry(ctx, board, String(playerId)) : null;
-        return entry ? ((await withPlayers(ctx, [entry]))[0] ?? null) : null;
-      },
+      resolve: (board, { playerId }, ctx) => (isUuid(String(playerId)) ? boardEntry(ctx, board, String(playerId)) : null),
     }),
     around: t.field({
       type: [LeaderboardEntryRef],
       description: 'The player and up to `radius` entries either side (at most 25); empty when the player is not ranked.',
       args: { playerId: t.arg.id(), radius: t.arg.int({ defaultValue: 5 }) },
-      resolve: async (board, { playerId, radius }, ctx) =>
-        withPlayers(ctx, isUuid(String(playerId)) ? await aroundOnBoard(ctx, board, String(playerId), radius) : []),
+      resolve: (board, { playerId, radius }, ctx) => (isUuid(String(playerId)) ? aroundOnBoard(ctx, board, String(playerId), radius) : []),
     }),
   }),
 });
