@@ -2,7 +2,10 @@ import type { Redis } from 'ioredis';
 import {
   achievementsKey,
   characterKey,
+  DAILY_BOARD_DAYS_KEPT,
+  dailyBoardKey,
   GAME_VERSION_KEY,
+  GLOBAL_BOARD_KEY,
   profileKey,
   REFERENCE_TTL_SECONDS,
   referenceKey,
@@ -25,6 +28,10 @@ export type Change =
   | { type: 'profileChanged'; playerId: string }
   /** A tavern drink moved both players' drinkStats. */
   | { type: 'drinkAssigned'; fromPlayerId: string; toPlayerId: string }
+  /** A save slot was written or deleted (not shown on characters). */
+  | { type: 'savesChanged'; playerId: string }
+  /** A result, bond or drink advanced the player's progress: bestScore, achievements. */
+  | { type: 'progressChanged'; playerId: string }
   /** The account and everything it owned are gone. */
   | { type: 'accountDeleted'; playerId: string; characterIds: string[] }
   /** A seed run committed new reference data under this `game:version`. */
@@ -39,6 +46,8 @@ export interface StaleKeys {
   keys: string[];
   /** A new `game:version` to publish, dropping every `game:<kind>` hash. */
   gameVersion?: string;
+  /** Players to take off every leaderboard that may still hold them. */
+  boardMembers?: string[];
 }
 
 const stale = (parts: Partial<StaleKeys>): StaleKeys => ({ charactersOfPlayers: [], characters: [], keys: [], ...parts });
@@ -49,8 +58,14 @@ export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T
   characterChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId] }),
   profileChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [profileKey(playerId)] }),
   drinkAssigned: ({ fromPlayerId, toPlayerId }) => stale({ charactersOfPlayers: [fromPlayerId, toPlayerId] }),
+  savesChanged: ({ playerId }) => stale({ keys: [savesKey(playerId)] }),
+  progressChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [achievementsKey(playerId)] }),
   accountDeleted: ({ playerId, characterIds }) =>
-    stale({ characters: characterIds, keys: [profileKey(playerId), savesKey(playerId), achievementsKey(playerId)] }),
+    stale({
+      characters: characterIds,
+      keys: [profileKey(playerId), savesKey(playerId), achievementsKey(playerId)],
+      boardMembers: [playerId],
+    }),
   referenceDataApplied: ({ version }) => stale({ gameVersion: version }),
 };
 
@@ -72,6 +87,21 @@ export async function announce(deps: InvalidationDeps, ...changes: Change[]): Pr
   const keys = [...new Set([...characterIds.map(characterKey), ...parts.flatMap((part) => part.keys)])];
   await deps.cache.invalidate(keys);
   for (const { gameVersion } of parts) if (gameVersion) await publishGameVersion(deps.redis, gameVersion);
+  const members = parts.flatMap((part) => part.boardMembers ?? []);
+  if (members.length > 0) await removeFromBoards(deps.redis, members);
+}
+
+/** The boards a player can be on: the global one and the daily ones not yet expired. */
+function liveBoardKeys(now = Date.now()): string[] {
+  const days = Array.from({ length: DAILY_BOARD_DAYS_KEPT + 2 }, (_, i) => new Date(now - (i - 1) * 86_400_000));
+  return [GLOBAL_BOARD_KEY, ...days.map((day) => dailyBoardKey(day.toISOString().slice(0, 10)))];
+}
+
+async function removeFromBoards(redis: Redis, playerIds: string[]): Promise<void> {
+  const multi = redis.multi();
+  for (const key of liveBoardKeys()) multi.zrem(key, ...playerIds);
+  // A board missing now is rebuilt from PostgreSQL, where the player is already gone.
+  await multi.exec().catch(() => undefined);
 }
 
 /**

@@ -89,18 +89,20 @@ describe('bondEssence', () => {
     expect((await stored(character.id)).essences).toHaveLength(0);
   });
 
-  it('takes nine SQL statements: six in the transaction, one to find the characters whose cache it drops, then the essence and the character as committed', async () => {
-    const character = await createCharacterFor(app, owner);
+  it('takes twelve SQL statements: nine in the transaction, one to find the characters whose cache it drops, then the essence and the character as committed', async () => {
+    // A new player: their first bond always advances achievement progress (one write).
+    const newcomer = await registerPlayer(app);
+    const character = await createCharacterFor(app, newcomer);
     const { response, statements } = await app.gqlCounted(
       BondEssenceDocument,
       { input: { characterId: character.id, essenceType: 'might', attribute: 'POWER' } },
-      { token: owner.token },
+      { token: newcomer.token },
     );
     expect(response.data!.bondEssence.__typename).toBe('BondEssencePayload');
-    // lock character, list bonded, essence type, insert essence, insert abilities, update attribute
-    // (BEGIN/COMMIT are not logged); the owner's character ids for cache invalidation;
-    // then one load each for essence and character.
-    expect(statements).toHaveLength(9);
+    // lock character, list bonded, essence type, insert essence, insert abilities, update attribute,
+    // lock the player, read and write achievement progress (BEGIN/COMMIT are not logged);
+    // the owner's character ids for cache invalidation; then one load each for essence and character.
+    expect(statements).toHaveLength(12);
   });
 
   it('fifty concurrent bonds on one character leave exactly four essences, no type twice, and every loser gets a typed error', async () => {

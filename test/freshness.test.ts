@@ -17,6 +17,8 @@ const SAMPLE: { [T in ChangeType]: Extract<Change, { type: T }> } = {
   characterChanged: { type: 'characterChanged', playerId: 'p1' },
   profileChanged: { type: 'profileChanged', playerId: 'p1' },
   drinkAssigned: { type: 'drinkAssigned', fromPlayerId: 'p1', toPlayerId: 'p2' },
+  savesChanged: { type: 'savesChanged', playerId: 'p1' },
+  progressChanged: { type: 'progressChanged', playerId: 'p1' },
   accountDeleted: { type: 'accountDeleted', playerId: 'p1', characterIds: ['c1'] },
   referenceDataApplied: { type: 'referenceDataApplied', version: 'v2' },
 };
@@ -31,7 +33,7 @@ describe('every field a character read can show has a change that invalidates it
 
   it('each declared change drops the cached characters that can show it (or publishes a new game:version)', () => {
     const changes = new Set(fields.flatMap((field) => (Array.isArray(field.freshness) ? field.freshness : [])));
-    expect([...changes].sort()).toEqual(['characterChanged', 'drinkAssigned', 'profileChanged', 'referenceDataApplied']);
+    expect([...changes].sort()).toEqual(['characterChanged', 'drinkAssigned', 'profileChanged', 'progressChanged', 'referenceDataApplied']);
     for (const type of changes) {
       const stale = staleKeysOf(SAMPLE[type]);
       const dropsCharacters = stale.charactersOfPlayers.length + stale.characters.length > 0;

@@ -29,3 +29,11 @@ export const STATS_KEY = 'stats:global';
 export const CACHE_EPOCH_KEY = 'cache:epoch';
 /** Bumped by every invalidation of `key`, so a fill that raced it is refused. */
 export const versionKey = (key: string) => `${key}:ver`;
+
+/**
+ * Ranking sorted sets (DESIGN §11): indexes of PostgreSQL, not a cache tier. The global
+ * board has no TTL (rebuilt whenever missing); a daily board expires 7 days after its day.
+ */
+export const GLOBAL_BOARD_KEY = 'leaderboard:global';
+export const dailyBoardKey = (date: string) => `leaderboard:daily:${date}`;
+export const DAILY_BOARD_DAYS_KEPT = 7;

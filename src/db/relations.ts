@@ -4,6 +4,7 @@ import * as schema from './schema.js';
 export const relations = defineRelations(schema, (r) => ({
   players: {
     characters: r.many.characters({ from: r.players.id, to: r.characters.playerId }),
+    best: r.one.playerBestScores({ from: r.players.id, to: r.playerBestScores.playerId }),
   },
   characters: {
     player: r.one.players({ from: r.characters.playerId, to: r.players.id, optional: false }),
@@ -25,5 +26,8 @@ export const relations = defineRelations(schema, (r) => ({
   },
   characterQuests: {
     character: r.one.characters({ from: r.characterQuests.characterId, to: r.characters.id, optional: false }),
+  },
+  gameResults: {
+    player: r.one.players({ from: r.gameResults.playerId, to: r.players.id, optional: false }),
   },
 }));

@@ -18,3 +18,11 @@ export {
   themes,
   traps,
 } from '../reference/tables.js';
+export {
+  dailyChallengeResults,
+  dailyChallenges,
+  gameResults,
+  gameSaves,
+  playerAchievements,
+  playerBestScores,
+} from '../progress/tables.js';

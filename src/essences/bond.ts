@@ -3,7 +3,8 @@ import type { Database } from '../db/client.js';
 import { lockOwnedCharacter } from '../characters/ownership.js';
 import { characters, type Attribute } from '../characters/tables.js';
 import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
-import type { EssenceRecord } from '../reference/records.js';
+import { advanceAchievements, type AchievementProgress } from '../progress/achievements.js';
+import type { AchievementRecord, EssenceRecord } from '../reference/records.js';
 import { essenceTypes } from '../reference/tables.js';
 import { characterAbilities, characterEssences } from './tables.js';
 
@@ -20,13 +21,15 @@ export interface BondEssenceInput {
 /**
  * Bonds an essence to a character (DESIGN §5), all or nothing: the character row is
  * locked, the limits are checked under the lock, then the essence, its initial
- * abilities and the attribute bonus are written in the same transaction.
+ * abilities and the attribute bonus are written in the same transaction, with the
+ * essences_bonded achievements it advances.
  */
 export async function bondEssence(
   db: Database,
   playerId: string,
   input: BondEssenceInput,
-): Promise<{ essenceId: string; characterId: string }> {
+  achievements: readonly AchievementRecord[] = [],
+): Promise<{ essenceId: string; characterId: string; unlocked: AchievementProgress[] }> {
   const essenceType = input.essenceType.trim();
   if (!essenceType) throw new ValidationError('essenceType: must not be empty', 'essenceType');
   if (essenceType.length > MAX_ESSENCE_TYPE_LENGTH) {
@@ -60,6 +63,7 @@ export async function bondEssence(
       .update(characters)
       .set({ [input.attribute]: sql`${column} + ${essence.bonus[input.attribute]}`, updatedAt: new Date() })
       .where(eq(characters.id, character.id));
-    return { essenceId: row!.id, characterId: character.id };
+    const unlocked = await advanceAchievements(tx, playerId, achievements, { type: 'essenceBonded', bondedOnCharacter: bonded.length + 1 });
+    return { essenceId: row!.id, characterId: character.id, unlocked };
   });
 }

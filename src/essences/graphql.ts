@@ -51,7 +51,7 @@ const BondEssenceInput = builder.inputType('BondEssenceInput', {
   }),
 });
 
-const BondEssencePayload = builder.objectRef<{ essenceId: string; characterId: string }>('BondEssencePayload').implement({
+export const BondEssencePayload = builder.objectRef<Awaited<ReturnType<typeof bondEssence>>>('BondEssencePayload').implement({
   fields: (t) => ({
     essence: t.drizzleField({
       type: 'characterEssences',
@@ -78,8 +78,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: BondEssenceInput }) },
     authScopes: { player: true },
     errors: playerErrors(ForbiddenError, NotFoundError, LimitReachedError, ConflictError),
-    resolve: characterWrite((ctx, playerId, { input }) =>
-      bondEssence(ctx.db, playerId, { ...input, characterId: String(input.characterId) }),
+    resolve: characterWrite(
+      async (ctx, playerId, { input }) =>
+        bondEssence(ctx.db, playerId, { ...input, characterId: String(input.characterId) }, await ctx.reference.all('achievements')),
+      (playerId) => [{ type: 'progressChanged', playerId }],
     ),
   }),
   awakenAbility: t.field({

@@ -10,6 +10,7 @@ import '../inventory/graphql.js';
 import '../quests/graphql.js';
 import '../reference/graphql.js';
 import '../tavern/graphql.js';
+import '../progress/graphql.js';
 
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });
 

@@ -1,16 +1,20 @@
 import type { Context } from '../context.js';
-import { announce } from '../invalidation.js';
+import { announce, type Change } from '../invalidation.js';
 
 /**
  * The resolver of a signed-in player's write to their characters (or what those own):
  * runs the domain function with the request's services and the player's id, then, after its commit, announces
- * `characterChanged`. Use on fields with `authScopes: { player: true }`.
+ * `characterChanged`, and whatever else `alsoChanged` names, in one announcement.
+ * Use on fields with `authScopes: { player: true }`.
  */
-export function characterWrite<Args, Result>(write: (ctx: Context, playerId: string, args: Args) => Promise<Result>) {
+export function characterWrite<Args, Result>(
+  write: (ctx: Context, playerId: string, args: Args) => Promise<Result>,
+  alsoChanged: (playerId: string, result: Result) => Change[] = () => [],
+) {
   return async (_root: unknown, args: Args, ctx: Context): Promise<Result> => {
     const playerId = ctx.playerId();
     const result = await write(ctx, playerId, args);
-    await announce(ctx, { type: 'characterChanged', playerId });
+    await announce(ctx, { type: 'characterChanged', playerId }, ...alsoChanged(playerId, result));
     return result;
   };
 }

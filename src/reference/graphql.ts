@@ -43,7 +43,7 @@ const ClassRef = builder.objectRef<ClassRecord>('CharacterClass');
 const ThemeRef = builder.objectRef<ThemeRecord>('Theme');
 const TrapRef = builder.objectRef<TrapRecord>('Trap');
 const HazardRef = builder.objectRef<HazardRecord>('Hazard');
-const AchievementRef = builder.objectRef<AchievementRecord>('Achievement');
+export const AchievementRef = builder.objectRef<AchievementRecord>('Achievement');
 
 type LootDrop = { item_id: string; chance: number };
 const LootDropRef = builder.objectRef<LootDrop>('LootDrop').implement({

@@ -7,6 +7,7 @@ import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { announce, staleOn, staleWithParent } from '../invalidation.js';
+import { recordProgress } from '../progress/achievements.js';
 import {
   activeGames,
   assignDrink,
@@ -151,7 +152,13 @@ builder.mutationFields((t) => ({
         toPlayerId: String(input.toPlayerId),
         reason: input.reason,
       });
-      await announce(ctx, { type: 'drinkAssigned', fromPlayerId: drink.from, toPlayerId: drink.to });
+      // The drink is in Redis; the drinks_assigned achievements it advances are in PostgreSQL.
+      await recordProgress(ctx.db, drink.from, await ctx.reference.all('achievements'), { type: 'drinkAssigned' });
+      await announce(
+        ctx,
+        { type: 'drinkAssigned', fromPlayerId: drink.from, toPlayerId: drink.to },
+        { type: 'progressChanged', playerId: drink.from },
+      );
       return drink;
     },
   }),

@@ -3,6 +3,7 @@
 // 32 connections and prints requests/s, p50/p99 latency, SQL per request, server RSS
 // and the ratio to the baseline. Results go to bench-results/ (git-ignored).
 // BENCH_DURATION (seconds, default 10) and BENCH_CONNECTIONS (default 32) override.
+// P7 (leaderboards on 1M players, test/bench/progress.ts) runs last; BENCH_P7=0 skips it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,7 @@ import { characters } from '../../src/characters/tables.js';
 import { loadFixture } from './fixture.js';
 import { freePort, startThrowawayServices } from '../support/throwaway.js';
 import { P1_QUERY, P2_QUERY, zipfSampler } from './workloads.js';
+import { runP7 } from './progress.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -57,7 +59,14 @@ interface Measured {
   peakRssMb?: number;
 }
 
-async function measure(name: string, port: number, body: () => string, watch?: { pid: number; operation: string }): Promise<Measured> {
+type BenchRequest = string | { body: string; headers?: Record<string, string> };
+
+async function measure(
+  name: string,
+  port: number,
+  body: () => BenchRequest,
+  watch?: { pid: number; operation: string },
+): Promise<Measured> {
   step(`${name}: ${DURATION}s at ${CONNECTIONS} connections`);
   let peakRss = watch ? rssMb(watch.pid) : 0;
   const before = watch ? await sqlStats(port, watch.operation) : undefined;
@@ -74,7 +83,12 @@ async function measure(name: string, port: number, body: () => string, watch?: {
         method: 'POST',
         path: '/graphql',
         headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: body() }),
+        setupRequest: (request) => {
+          const next = body();
+          return typeof next === 'string'
+            ? { ...request, body: next }
+            : { ...request, body: next.body, headers: { ...request.headers, ...next.headers } };
+        },
       },
     ],
   });
@@ -172,9 +186,26 @@ try {
       operation: 'BenchP2',
     }),
   };
+  const p7 =
+    process.env.BENCH_P7 === '0'
+      ? null
+      : await runP7({
+          databaseUrl,
+          redisUrl: services.redisUrl,
+          guildhallPort,
+          guildhallPid: guildhall.pid!,
+          step,
+          measure,
+          freePort,
+          startBaseline: async (mode, port, url) => {
+            children.push(await startProcess(['test/bench/baseline-server.ts', mode, String(port), url], {}, /ready/));
+          },
+        });
+  Object.assign(results, p7?.results);
   const ratios = {
     p1: results.p1.requestsPerSecond / results.p1Baseline.requestsPerSecond,
     p2: results.p2.requestsPerSecond / results.p2Baseline.requestsPerSecond,
+    ...p7?.ratios,
   };
 
   console.log('\nworkload                                          req/s    p50 ms  p99 ms  SQL/req  RSS MB  errors');
@@ -186,13 +217,25 @@ try {
   }
   console.log(`\nP1 ratio to its baseline: ${ratios.p1.toFixed(3)}x (goal >= 0.5x, 0 SQL/request)`);
   console.log(`P2 ratio to its baseline: ${ratios.p2.toFixed(3)}x (goal >= 0.7x, <= 2 SQL/request)`);
+  if (p7) {
+    const { board } = p7;
+    console.log(`P7 around ratio to its baseline: ${p7.ratios.p7Around.toFixed(3)}x (goal >= 0.5x, p99 < 20 ms)`);
+    console.log(
+      `P7 board: ${board.players} players loaded in ${board.loadMs} ms (SQL), rebuilt in ${board.rebuildMs} ms; ` +
+        `MEMORY USAGE ${(board.boardBytes / 1048576).toFixed(1)} MiB (used_memory +${(board.usedMemoryDelta / 1048576).toFixed(1)} MiB)`,
+    );
+  }
   console.log(`Peak server RSS: ${Math.max(results.p1.peakRssMb!, results.p2.peakRssMb!).toFixed(0)} MB (goal <= 150 MB)`);
 
   mkdirSync('bench-results', { recursive: true });
   const file = `bench-results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
-    JSON.stringify({ duration: DURATION, connections: CONNECTIONS, p2BodiesIdentical: p2Identical, results, ratios }, null, 2),
+    JSON.stringify(
+      { duration: DURATION, connections: CONNECTIONS, p2BodiesIdentical: p2Identical, p7Board: p7?.board, results, ratios },
+      null,
+      2,
+    ),
   );
   step(`results written to ${file}`);
 } finally {

@@ -1,0 +1,127 @@
+import { eq, sql } from 'drizzle-orm';
+import { players } from '../accounts/tables.js';
+import { achievementsKey, PLAYER_TTL_SECONDS } from '../cache/keys.js';
+import type { ReadCache } from '../cache/read-cache.js';
+import type { Database, Executor } from '../db/client.js';
+import type { AchievementRecord } from '../reference/records.js';
+import { playerAchievements } from './tables.js';
+
+/** A player's standing on one achievement. */
+export interface AchievementProgress {
+  achievementId: string;
+  progress: number;
+  target: number;
+  unlockedAt: string | null;
+}
+
+/** The events that carry progress (DESIGN §11). */
+export type ProgressEvent =
+  | { type: 'result'; kills: Record<string, number>; floorReached: number; itemsCollected: number; bossesDefeated: string[] }
+  /** The essences now bonded to the character that just bonded one. */
+  | { type: 'essenceBonded'; bondedOnCharacter: number }
+  | { type: 'drinkAssigned' };
+
+/** Progress after the event, before capping at the target; unchanged when the event does not count. */
+function progressAfter({ criteria }: AchievementRecord, current: number, event: ProgressEvent): number {
+  const { subject } = criteria;
+  switch (criteria.type) {
+    case 'kill_count':
+      if (event.type !== 'result') return current;
+      return current + (subject ? (event.kills[subject] ?? 0) : Object.values(event.kills).reduce((sum, n) => sum + n, 0));
+    case 'floor_reached':
+      return event.type === 'result' ? Math.max(current, event.floorReached) : current;
+    case 'items_collected':
+      return event.type === 'result' ? current + event.itemsCollected : current;
+    case 'boss_defeated': {
+      if (event.type !== 'result') return current;
+      const defeated = subject ? event.bossesDefeated.includes(subject) : event.bossesDefeated.length > 0;
+      return defeated ? current + 1 : current;
+    }
+    case 'essences_bonded':
+      return event.type === 'essenceBonded' ? Math.max(current, event.bondedOnCharacter) : current;
+    case 'drinks_assigned':
+      return event.type === 'drinkAssigned' ? current + 1 : current;
+  }
+}
+
+/**
+ * Applies one event to the player's achievements, inside the caller's transaction, and
+ * returns what it unlocked. The player's row is locked first (FOR NO KEY UPDATE, which
+ * leaves foreign-key checks alone), so events of one player apply one at a time: each
+ * counts once, progress stops at the target, and an unlock is recorded once. Callers
+ * take their other row locks (a character) before this one.
+ */
+export async function advanceAchievements(
+  tx: Executor,
+  playerId: string,
+  definitions: readonly AchievementRecord[],
+  event: ProgressEvent,
+): Promise<AchievementProgress[]> {
+  await tx.select({ id: players.id }).from(players).where(eq(players.id, playerId)).for('no key update');
+  const rows = await tx.select().from(playerAchievements).where(eq(playerAchievements.playerId, playerId));
+  const stored = new Map(rows.map((row) => [row.achievementId, row]));
+  const now = new Date();
+  const changed: Array<typeof playerAchievements.$inferInsert> = [];
+  const unlocked: AchievementProgress[] = [];
+  for (const definition of definitions) {
+    const row = stored.get(definition.id);
+    const current = row?.progress ?? 0;
+    const target = definition.criteria.target;
+    const progress = Math.min(target, progressAfter(definition, current, event));
+    if (progress === current) continue;
+    const unlockedAt = row?.unlockedAt ?? (progress >= target ? now : null);
+    changed.push({ playerId, achievementId: definition.id, progress, unlockedAt });
+    if (unlockedAt === now) unlocked.push({ achievementId: definition.id, progress, target, unlockedAt: now.toISOString() });
+  }
+  if (changed.length > 0) {
+    await tx
+      .insert(playerAchievements)
+      .values(changed)
+      .onConflictDoUpdate({
+        target: [playerAchievements.playerId, playerAchievements.achievementId],
+        set: { progress: sql`excluded.progress`, unlockedAt: sql`excluded.unlocked_at` },
+      });
+  }
+  return unlocked;
+}
+
+/** Every defined achievement with the player's progress, through `user:{id}:achievements` (1 hour). */
+export async function achievementsOf(
+  deps: { db: Executor; cache: ReadCache },
+  playerId: string,
+  definitions: readonly AchievementRecord[],
+): Promise<AchievementProgress[]> {
+  type Stored = { achievementId: string; progress: number; unlockedAt: string | null };
+  const [stored = []] = await deps.cache.readMany<Stored[]>(
+    'achievements',
+    [achievementsKey(playerId)],
+    async (keys) => {
+      const rows = await deps.db.select().from(playerAchievements).where(eq(playerAchievements.playerId, playerId));
+      const values = rows.map((row) => ({
+        achievementId: row.achievementId,
+        progress: row.progress,
+        unlockedAt: row.unlockedAt?.toISOString() ?? null,
+      }));
+      return new Map([[keys[0]!, values]]);
+    },
+    PLAYER_TTL_SECONDS,
+  );
+  const byId = new Map(stored.map((row) => [row.achievementId, row]));
+  return [...definitions]
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((definition) => {
+      const row = byId.get(definition.id);
+      const target = definition.criteria.target;
+      return { achievementId: definition.id, progress: Math.min(target, row?.progress ?? 0), target, unlockedAt: row?.unlockedAt ?? null };
+    });
+}
+
+/** An event outside a result (a drink at the tavern), in its own transaction. */
+export function recordProgress(
+  db: Database,
+  playerId: string,
+  definitions: readonly AchievementRecord[],
+  event: ProgressEvent,
+): Promise<AchievementProgress[]> {
+  return db.transaction((tx) => advanceAchievements(tx, playerId, definitions, event));
+}
