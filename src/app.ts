@@ -1,13 +1,15 @@
 import type { Config } from './config.js';
-import { createServices } from './context.js';
+import { createServices, type Services } from './context.js';
 import { openDatabase } from './db/open.js';
 import type { Logger } from './logger.js';
 import { openRedis } from './redis/client.js';
+import { connectEventBus, inProcessEventBus } from './redis/pubsub.js';
 import { seedReferenceData } from './reference/seed.js';
 import { createServer, type GuildhallYoga } from './server/yoga.js';
 
 export interface App {
   yoga: GuildhallYoga;
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -18,13 +20,17 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const redisHandle = await openRedis(config, log);
   // Embedded mode has no separate seeding step: keep its reference data current at start.
   if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
-  const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
-    probes: { database: database.ping, redis: redisHandle.ping },
+  const events = config.REDIS_URL ? await connectEventBus(config.REDIS_URL, log) : inProcessEventBus();
+  const services = createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS, events });
+  const yoga = createServer(services, {
+    probes: { database: database.ping, redis: redisHandle.ping, subscriptions: events.ping },
   });
   return {
     yoga,
+    services,
     async close() {
       await yoga.dispose();
+      await events.close();
       await redisHandle.close();
       await database.close();
     },

@@ -1,8 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { listen } from './server/http.js';
 
 let config: Config;
 try {
@@ -15,12 +14,8 @@ try {
 
 const log = createLogger(config.LOG_LEVEL);
 const app = await startApp(config, log);
-const server = createServer(app.yoga);
-
-server.listen(config.PORT, () => {
-  const { port } = server.address() as AddressInfo;
-  log.info({ port }, `Guildhall listening on http://localhost:${port}/graphql`);
-});
+const server = await listen(app.yoga, config.PORT);
+log.info({ port: server.port }, `Guildhall listening on http://localhost:${server.port}/graphql (WebSocket: graphql-ws on the same path)`);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -32,9 +27,9 @@ async function shutdown(signal: string) {
     log.error('shutdown timed out; exiting');
     process.exit(1);
   }, 10_000).unref();
-  // Stop accepting; close idle keep-alive sockets so close() can finish once requests end.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  // Stop accepting and end live subscriptions (clients reconnect elsewhere); requests in flight finish.
+  const closed = server.close();
+  app.services.events.endSubscriptions();
   await closed;
   await app.close();
   log.info('stopped');

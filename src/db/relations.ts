@@ -26,4 +26,7 @@ export const relations = defineRelations(schema, (r) => ({
   characterQuests: {
     character: r.one.characters({ from: r.characterQuests.characterId, to: r.characters.id, optional: false }),
   },
+  friendships: {
+    other: r.one.players({ from: r.friendships.otherId, to: r.players.id, optional: false }),
+  },
 }));

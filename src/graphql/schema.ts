@@ -9,6 +9,7 @@ import '../essences/graphql.js';
 import '../inventory/graphql.js';
 import '../quests/graphql.js';
 import '../reference/graphql.js';
+import '../social/graphql.js';
 import '../tavern/graphql.js';
 
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import type { Executor } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { assertMayUseChannel } from '../social/chat.js';
+import type { BusLost, EventBus } from '../redis/pubsub.js';
 import { parseRecord } from '../redis/records.js';
 import { requireRedis, requireRedisRead } from '../redis/require.js';
 import { isUuid, parseInput } from '../validation.js';
@@ -18,7 +21,19 @@ import { isUuid, parseInput } from '../validation.js';
 export interface TavernDeps {
   redis: Redis;
   log: Logger;
+  events: EventBus;
 }
+
+/** What subscribers of `tavernGameEvents` receive: the game as of the event, and who acted. */
+export interface TavernEvent {
+  type: 'JOINED' | 'DRINK' | 'ENDED';
+  game: TavernGame;
+  playerId: string;
+  drink: Drink | null;
+}
+export const tavernTopic = (gameId: string) => `tavern:${gameId}`;
+
+const announceEvent = (deps: TavernDeps, event: TavernEvent) => deps.events.publish(tavernTopic(event.game.id), event);
 
 export const ENDED_TTL_SECONDS = 24 * 60 * 60;
 export const gameKey = (id: string) => `game:${id}`;
@@ -159,6 +174,7 @@ export function joinGame(deps: TavernDeps, playerId: string, gameId: string): Pr
     const written = await requireRedis(() =>
       deps.redis.eval(JOIN, 2, gameKey(game.id), playerGamesKey(playerId), raw, JSON.stringify(next), game.id),
     );
+    if (written === 1) announceEvent(deps, { type: 'JOINED', game: next, playerId, drink: null });
     return { written: written === 1, result: next };
   });
 }
@@ -189,6 +205,7 @@ export function assignDrink(
         JSON.stringify(drink),
       ),
     );
+    if (written === 1) announceEvent(deps, { type: 'DRINK', game, playerId, drink });
     return { written: written === 1, result: drink };
   });
 }
@@ -211,6 +228,7 @@ export function endGame(deps: TavernDeps, playerId: string, gameId: string): Pro
         ENDED_TTL_SECONDS,
       ),
     );
+    if (written === 1) announceEvent(deps, { type: 'ENDED', game: ended, playerId, drink: null });
     return { written: written === 1, result: ended };
   });
 }
@@ -237,4 +255,21 @@ export async function drinksBetween(deps: TavernDeps, gameId: string, since: Dat
 export async function drinkStats(deps: TavernDeps, playerId: string): Promise<{ assigned: number; received: number }> {
   const [assigned, received] = await requireRedisRead(() => deps.redis.hmget(playerDrinksKey(playerId), 'assigned', 'received'));
   return { assigned: Number(assigned ?? 0), received: Number(received ?? 0) };
+}
+
+/**
+ * A game's events for a player who may watch it: anyone signed in, or, for a game played
+ * in a chat channel, whoever may read that channel (FORBIDDEN otherwise). Ends when they
+ * leave or the bus loses Redis (then BUS_LOST, last). NOT_FOUND for an unknown game.
+ */
+export async function watchGame(
+  deps: TavernDeps & { db: Executor },
+  playerId: string,
+  gameId: string,
+): Promise<AsyncIterable<TavernEvent | BusLost>> {
+  const found = await readGame(deps, gameId);
+  if (!found) throw new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+  if (/^(room|dm):/.test(found.game.channelId)) await assertMayUseChannel(deps.db, playerId, found.game.channelId);
+  if (!deps.events.isUp()) throw new ServiceUnavailableError('Live updates are briefly unavailable. Try again shortly.');
+  return deps.events.subscribe<TavernEvent>(tavernTopic(gameId));
 }
