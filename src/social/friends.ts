@@ -29,7 +29,9 @@ function changePair<T>(db: Database, playerId: string, otherId: string, change: 
     const rows = await tx
       .select()
       .from(friendships)
-      .where(sql`(${friendships.playerId}, ${friendships.otherId}) in ((${playerId}::uuid, ${otherId}::uuid), (${otherId}::uuid, ${playerId}::uuid))`);
+      .where(
+        sql`(${friendships.playerId}, ${friendships.otherId}) in ((${playerId}::uuid, ${otherId}::uuid), (${otherId}::uuid, ${playerId}::uuid))`,
+      );
     const pair = { mine: rows.find((row) => row.playerId === playerId), theirs: rows.find((row) => row.playerId === otherId) };
     return change(tx, pair);
   });

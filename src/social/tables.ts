@@ -38,5 +38,8 @@ export const chatMessages = pgTable(
     createdAt: timestamp('created_at', { precision: 3, withTimezone: true }).notNull().defaultNow(),
   },
   // History pages by (created_at, id) within a channel.
-  (t) => [index('chat_messages_channel_created_at_idx').on(t.channel, t.createdAt, t.id), index('chat_messages_sender_id_idx').on(t.senderId)],
+  (t) => [
+    index('chat_messages_channel_created_at_idx').on(t.channel, t.createdAt, t.id),
+    index('chat_messages_sender_id_idx').on(t.senderId),
+  ],
 );
