@@ -116,7 +116,10 @@ export async function connectEventBus(url: string, log: Logger): Promise<EventBu
   await Promise.all([publisher.connect().catch(() => {}), subscriber.connect().catch(() => {})]);
   bus.close = async () => {
     closing = true;
-    await Promise.all([publisher.quit().catch(() => publisher.disconnect()), subscriber.quit().catch(() => subscriber.disconnect())]);
+    // QUIT would wait in the offline queue for a Redis that is gone.
+    const end = async (client: Redis) =>
+      client.status === 'ready' ? void (await client.quit().catch(() => client.disconnect())) : client.disconnect();
+    await Promise.all([end(publisher), end(subscriber)]);
   };
   return bus;
 }
