@@ -203,18 +203,29 @@ describe('lifecycle', () => {
   });
 });
 
+const numsubOn = async (port: number, topic: string) =>
+  Number(
+    spawnSync('redis-cli', ['-p', String(port), 'pubsub', 'numsub', topic])
+      .stdout.toString()
+      .trim()
+      .split('\n')[1],
+  );
+
 describe('Redis outage', () => {
   const dir = mkdtempSync(join(tmpdir(), 'guildhall-bus-outage-'));
   let port: number;
   let app: TestApp;
   let http: HttpServer;
 
-  beforeAll(async () => {
-    port = await freePort();
+  const startRedis = () =>
     execFileSync('redis-server', [
       ...['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes'],
       ...['--dir', dir, '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log')],
     ]);
+
+  beforeAll(async () => {
+    port = await freePort();
+    startRedis();
     const url = `redis://127.0.0.1:${port}`;
     await until(
       () =>
@@ -251,5 +262,19 @@ describe('Redis outage', () => {
     const ready = await fetch(`http://127.0.0.1:${http.port}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, redis: 'unavailable', subscriptions: 'unavailable' });
+    expect(await refusal(subscribeWs(http.port, ChatMessagesDocument, { channel }, player.token))).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('once Redis is back, /ready recovers and a new subscription receives messages again', async () => {
+    startRedis();
+    await until(async () => (await fetch(`http://127.0.0.1:${http.port}/ready`)).status === 200, '/ready to recover', 10_000);
+    // The restarted Redis has lost every session: sign in afresh.
+    const player = await registerPlayer(app);
+    const sub = subscribeSse(http.port, ChatMessagesDocument, { channel: 'room:outage' }, player.token);
+    await until(() => app.services.events.openSubscriptions() === 1, 'the new subscription');
+    await until(async () => (await numsubOn(port, chatTopic('room:outage'))) === 1, 'its Redis subscription');
+    await send(app, player, 'room:outage', 'back again');
+    expect((await sub.result(1, 1_000)).data?.chatMessages).toMatchObject({ body: 'back again' });
+    await sub.close();
   });
 });

@@ -60,7 +60,12 @@ const cleanUp = () => {
   for (const child of children) child.kill('SIGTERM');
   services.stop();
 };
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (cleanUp(), process.exit(1)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(1);
+  });
+}
 setTimeout(() => {
   console.error('bench:realtime timed out after 10 minutes');
   cleanUp();
