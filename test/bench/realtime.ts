@@ -1,7 +1,8 @@
 // npm run bench:realtime — P8, fan-out: 1,000 subscribers of one room spread over two
 // Guildhall processes (half graphql-ws, half SSE), one message at a time sent alternately
 // to either instance. Prints p50/p99 of the time from sending until every subscriber has
-// the message (and until the first has it), and the servers' RSS per 1,000 subscriptions.
+// the message (and until the first has it, and the sendChatMessage round trip), and the
+// servers' RSS per 1,000 subscriptions.
 // BENCH_SUBSCRIBERS (default 1000) and BENCH_ROUNDS (default 30) override.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -130,6 +131,7 @@ try {
 
   const toAll: number[] = [];
   const toFirst: number[] = [];
+  const sendMs: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const sentAt = performance.now();
     const received = allReceived(
@@ -137,6 +139,7 @@ try {
       subs.map((sub) => sub.results.length + 1),
     );
     await send(round);
+    sendMs.push(performance.now() - sentAt);
     const { first, last } = await received;
     toAll.push(last - sentAt);
     toFirst.push(first - sentAt);
@@ -144,6 +147,7 @@ try {
   }
   toAll.sort((x, y) => x - y);
   toFirst.sort((x, y) => x - y);
+  sendMs.sort((x, y) => x - y);
   const result = {
     workload: 'P8 fan-out',
     subscribers: SUBSCRIBERS,
@@ -152,6 +156,8 @@ try {
     rounds: ROUNDS,
     toAllMs: { p50: percentile(toAll, 50), p99: percentile(toAll, 99), max: toAll.at(-1) },
     toFirstMs: { p50: percentile(toFirst, 50), p99: percentile(toFirst, 99) },
+    // The sendChatMessage round trip, for comparison (its instance fans out meanwhile).
+    sendMutationMs: { p50: percentile(sendMs, 50), p99: percentile(sendMs, 99) },
     rssMb: { before: rssBefore, after: rssAfter, perThousandSubscriptions: rssPerThousand },
   };
   console.log(JSON.stringify(result, (_key, value) => (typeof value === 'number' ? Math.round(value * 10) / 10 : value), 2));
