@@ -1,14 +1,16 @@
 import { type Config, exposureOf, StartupError } from './config.js';
-import { createServices } from './context.js';
+import { createServices, type Services } from './context.js';
 import { embeddedDataDir } from './db/client.js';
 import { openDatabase } from './db/open.js';
 import { prepareEmbeddedDatabase } from './embedded.js';
 import { type Logger, redactUrl } from './logger.js';
 import { openRedis } from './redis/client.js';
+import { connectEventBus, inProcessEventBus } from './redis/pubsub.js';
 import { createServer, type GuildhallYoga } from './server/yoga.js';
 
 export interface App {
   yoga: GuildhallYoga;
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -23,14 +25,18 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   // Embedded mode was migrated and seeded by prepareEmbeddedDatabase, in a child process.
   if (database.kind === 'postgres') await database.migrate();
   const redisHandle = await openRedis(config, log);
-  const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
-    probes: { database: database.ping, redis: redisHandle.ping },
+  const events = config.REDIS_URL ? await connectEventBus(config.REDIS_URL, log) : inProcessEventBus();
+  const services = createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS, events });
+  const yoga = createServer(services, {
+    probes: { database: database.ping, redis: redisHandle.ping, subscriptions: events.ping },
     exposure: exposureOf(config),
   });
   return {
     yoga,
+    services,
     async close() {
       await yoga.dispose();
+      await events.close();
       await redisHandle.close();
       await database.close();
     },

@@ -7,6 +7,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 import { Metrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { ReferenceData } from './reference/cache.js';
+import { type EventBus, inProcessEventBus } from './redis/pubsub.js';
 
 /** Long-lived parts shared by every request. */
 export interface Services {
@@ -18,10 +19,17 @@ export interface Services {
   draftTtlSeconds: number;
   cache: ReadCache;
   metrics: Metrics;
+  /** Live events for subscriptions, shared by every instance in services mode. */
+  events: EventBus;
 }
 
 /** The shared parts built around one database and one Redis client. */
-export function createServices(db: Database, redis: Redis, log: Logger, options: { draftTtlSeconds?: number } = {}): Services {
+export function createServices(
+  db: Database,
+  redis: Redis,
+  log: Logger,
+  options: { draftTtlSeconds?: number; events?: EventBus } = {},
+): Services {
   const metrics = new Metrics();
   const cache = new ReadCache(redis, log, metrics);
   return {
@@ -32,6 +40,7 @@ export function createServices(db: Database, redis: Redis, log: Logger, options:
     reference: new ReferenceData(db, cache, log, metrics),
     cache,
     draftTtlSeconds: options.draftTtlSeconds ?? 24 * 60 * 60,
+    events: options.events ?? inProcessEventBus(),
   };
 }
 

@@ -122,8 +122,11 @@ export class InvalidCredentialsError extends DomainError {
 export class RateLimitedError extends DomainError {
   override name = 'RateLimitedError';
   readonly code = 'RATE_LIMITED' as const;
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`,
+  ) {
+    super(message);
   }
 }
 

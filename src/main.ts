@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type App, startApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv, StartupError } from './config.js';
 import { createLogger } from './logger.js';
+import { type HttpServer, serveGraphQL } from './server/http.js';
 
 /** A problem a person can act on is one line on stderr and exit code 1; anything else throws. */
 function exitOnStartupError(error: unknown): never {
@@ -20,7 +20,7 @@ try {
 }
 
 /** Takes the port before anything slow, so a busy port is reported before the database is touched. */
-function listen(server: Server, port: number): Promise<void> {
+function takePort(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -34,20 +34,21 @@ function listen(server: Server, port: number): Promise<void> {
 }
 
 const log = createLogger(config.LOG_LEVEL);
-let app: App | undefined;
-const server = createServer((request, response) => {
-  if (app) return app.yoga(request, response);
+// Until the app is ready, every request gets 503 (so /ready is honest during start-up).
+const server = createServer((_request, response) => {
   response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
   response.end('{"ready":false,"starting":true}');
 });
+let app: App;
+let http: HttpServer;
 try {
-  await listen(server, config.PORT);
+  await takePort(server, config.PORT);
   app = await startApp(config, log);
+  http = serveGraphQL(server, app.yoga);
 } catch (error) {
   exitOnStartupError(error);
 }
-const { port } = server.address() as AddressInfo;
-log.info({ port }, `Guildhall listening on http://localhost:${port}/graphql`);
+log.info({ port: http.port }, `Guildhall listening on http://localhost:${http.port}/graphql (WebSocket: graphql-ws on the same path)`);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -59,11 +60,11 @@ async function shutdown(signal: string) {
     log.error('shutdown timed out; exiting');
     process.exit(1);
   }, 10_000).unref();
-  // Stop accepting; close idle keep-alive sockets so close() can finish once requests end.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  // Stop accepting and end live subscriptions (clients reconnect elsewhere); requests in flight finish.
+  const closed = http.close();
+  app.services.events.endSubscriptions();
   await closed;
-  await app?.close();
+  await app.close();
   log.info('stopped');
   process.exit(0);
 }

@@ -7,7 +7,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { CharacterNestedDocument, CreateCharacterDocument, RegisterDocument } from './generated/graphql.js';
+import { listen } from '../src/server/http.js';
+import {
+  ChatMessagesDocument,
+  CharacterNestedDocument,
+  CreateCharacterDocument,
+  RegisterDocument,
+  SendChatMessageDocument,
+} from './generated/graphql.js';
+import { subscribeSse, subscribeWs } from './support/live.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'guildhall-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -47,5 +55,31 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     const again = await call(second, CharacterNestedDocument, { id: characterId });
     expect(again.data.character).toMatchObject({ name: 'Pglite Paladin' });
     await second.close();
+  });
+
+  it('chat subscriptions work in-process over both transports, with the rate limit on the stand-in', async () => {
+    const app = await startApp(loadConfig({ DATA_DIR: dataDir }), createLogger('silent'));
+    const http = await listen(app.yoga, 0, '127.0.0.1');
+    const registered = await call(app, RegisterDocument, {
+      input: { username: 'embedded_bard', email: 'bard@embedded.test', password: 'password123' },
+    });
+    const { token } = registered.data.register;
+    const subs = [
+      subscribeWs(http.port, ChatMessagesDocument, { channel: 'room:hearth' }, token),
+      subscribeSse(http.port, ChatMessagesDocument, { channel: 'room:hearth' }, token),
+    ];
+    for (let i = 0; i < 100 && app.services.events.openSubscriptions() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const bodies = ['one', 'two', 'three', 'four', 'five', 'six'];
+    const sent = [];
+    for (const body of bodies)
+      sent.push((await call(app, SendChatMessageDocument, { channel: 'room:hearth', body }, token)).data.sendChatMessage);
+    expect(sent.map((r) => r.__typename)).toEqual([...Array(5).fill('ChatMessagePayload'), 'RateLimitedError']);
+    for (const sub of subs) {
+      await sub.result(5, 1_000);
+      expect(sub.results.map((r) => r.data?.chatMessages.body)).toEqual(bodies.slice(0, 5));
+      await sub.close();
+    }
+    await http.close();
+    await app.close();
   });
 });

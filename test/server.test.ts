@@ -20,10 +20,10 @@ describe('endpoints', () => {
     expect((await app.yoga.fetch('http://guildhall.test/health')).status).toBe(200);
   });
 
-  it('/ready answers 200 when PostgreSQL and Redis both answer', async () => {
+  it('/ready answers 200 when PostgreSQL, Redis and the subscriptions bus all answer', async () => {
     const response = await app.yoga.fetch('http://guildhall.test/ready');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ready: true, database: 'ok', redis: 'ok' });
+    expect(await response.json()).toEqual({ ready: true, database: 'ok', redis: 'ok', subscriptions: 'ok' });
   });
 
   it('/ready answers 503 naming Redis when Redis is unreachable', async () => {

@@ -30,4 +30,7 @@ export const relations = defineRelations(schema, (r) => ({
   gameResults: {
     player: r.one.players({ from: r.gameResults.playerId, to: r.players.id, optional: false }),
   },
+  friendships: {
+    other: r.one.players({ from: r.friendships.otherId, to: r.players.id, optional: false }),
+  },
 }));

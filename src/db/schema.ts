@@ -4,6 +4,7 @@ export { characters } from '../characters/tables.js';
 export { characterEssences, characterAbilities } from '../essences/tables.js';
 export { characterInventory } from '../inventory/tables.js';
 export { characterQuests } from '../quests/tables.js';
+export { chatMessages, friendships } from '../social/tables.js';
 export {
   achievements,
   bosses,

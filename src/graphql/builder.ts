@@ -32,6 +32,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
     // Resolves the session once per request; Redis being down surfaces as SERVICE_UNAVAILABLE.
     authScopes: async (ctx) => ({ player: (await ctx.viewerId()) !== null }),
     unauthorizedError: () => new UnauthenticatedError(),
+    // A subscription is authorized once, when it starts.
+    authorizeOnSubscribe: true,
   },
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
@@ -55,6 +57,7 @@ export const builder = new SchemaBuilder<PothosTypes>({
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 timestamp in UTC, e.g. 2026-11-21T12:00:00.000Z',

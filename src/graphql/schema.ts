@@ -9,6 +9,7 @@ import '../essences/graphql.js';
 import '../inventory/graphql.js';
 import '../quests/graphql.js';
 import '../reference/graphql.js';
+import '../social/graphql.js';
 import '../tavern/graphql.js';
 import '../progress/graphql.js';
 

@@ -6,8 +6,10 @@ import { GAME_LIMITS } from '../limits.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
+import { liveEvent } from '../graphql/live.js';
 import { announce, staleOn, staleWithParent } from '../invalidation.js';
 import { recordProgress } from '../progress/achievements.js';
+import type { BusLost } from '../redis/pubsub.js';
 import {
   activeGames,
   assignDrink,
@@ -19,7 +21,9 @@ import {
   playerGames,
   readGame,
   startGame,
+  watchGame,
   type Drink,
+  type TavernEvent,
   type TavernGame,
 } from './tavern.js';
 
@@ -168,5 +172,31 @@ builder.mutationFields((t) => ({
     authScopes: { player: true },
     errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
     resolve: (_root, { gameId }, ctx) => endGame(ctx, ctx.playerId(), String(gameId)),
+  }),
+}));
+
+const TavernGameEventRef = builder.objectRef<TavernEvent>('TavernGameEvent').implement({
+  description: 'Something that happened in a tavern game, with the game as it stood then.',
+  fields: (t) => ({
+    type: t.exposeString('type', { description: 'JOINED, DRINK or ENDED.' }),
+    game: t.field({ type: TavernGameRef, resolve: (event) => event.game }),
+    drink: t.field({ type: DrinkRef, nullable: true, description: 'The drink of a DRINK event.', resolve: (event) => event.drink }),
+    player: t.field({
+      type: PlayerRef,
+      nullable: true,
+      description: 'Who joined, assigned the drink or ended the game.',
+      resolve: (event, _args, ctx) => ctx.loaders.player.load(event.playerId) as never,
+    }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  tavernGameEvents: t.field({
+    type: TavernGameEventRef,
+    description: 'Joins, drinks and the end of a game. Refusals (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND) are checked at start.',
+    args: { gameId: t.arg.id() },
+    authScopes: { player: true },
+    subscribe: (_root, { gameId }, ctx) => watchGame(ctx, ctx.playerId(), String(gameId)),
+    resolve: (event: TavernEvent | BusLost) => liveEvent(event),
   }),
 }));

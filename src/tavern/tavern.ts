@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { Executor } from '../db/client.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.js';
 import { GAME_LIMITS } from '../limits.js';
 import type { Logger } from '../logger.js';
+import { assertMayUseChannel } from '../social/chat.js';
+import type { BusLost, EventBus } from '../redis/pubsub.js';
 import { parseRecord } from '../redis/records.js';
 import { requireRedis, requireRedisRead } from '../redis/require.js';
 import { isUuid, parseInput } from '../validation.js';
@@ -21,7 +24,19 @@ import { isUuid, parseInput } from '../validation.js';
 export interface TavernDeps {
   redis: Redis;
   log: Logger;
+  events: EventBus;
 }
+
+/** What subscribers of `tavernGameEvents` receive: the game as of the event, and who acted. */
+export interface TavernEvent {
+  type: 'JOINED' | 'DRINK' | 'ENDED';
+  game: TavernGame;
+  playerId: string;
+  drink: Drink | null;
+}
+export const tavernTopic = (gameId: string) => `tavern:${gameId}`;
+
+const announceEvent = (deps: TavernDeps, event: TavernEvent) => deps.events.publish(tavernTopic(event.game.id), event);
 
 export const ENDED_TTL_SECONDS = 24 * 60 * 60;
 /** An active game untouched this long expires with all its keys. */
@@ -217,6 +232,7 @@ export function joinGame(deps: TavernDeps, playerId: string, gameId: string): Pr
         IDLE_TTL_SECONDS,
       ),
     );
+    if (written === 1) announceEvent(deps, { type: 'JOINED', game: next, playerId, drink: null });
     return { written: written === 1, result: next };
   });
 }
@@ -250,6 +266,7 @@ export function assignDrink(
         IDLE_TTL_SECONDS,
       ),
     );
+    if (written === 1) announceEvent(deps, { type: 'DRINK', game, playerId, drink });
     return { written: written === 1, result: drink };
   });
 }
@@ -273,6 +290,7 @@ export function endGame(deps: TavernDeps, playerId: string, gameId: string): Pro
         ENDED_TTL_SECONDS,
       ),
     );
+    if (written === 1) announceEvent(deps, { type: 'ENDED', game: ended, playerId, drink: null });
     return { written: written === 1, result: ended };
   });
 }
@@ -299,4 +317,21 @@ export async function drinksBetween(deps: TavernDeps, gameId: string, since: Dat
 export async function drinkStats(deps: TavernDeps, playerId: string): Promise<{ assigned: number; received: number }> {
   const [assigned, received] = await requireRedisRead(() => deps.redis.hmget(playerDrinksKey(playerId), 'assigned', 'received'));
   return { assigned: Number(assigned ?? 0), received: Number(received ?? 0) };
+}
+
+/**
+ * A game's events for a player who may watch it: anyone signed in, or, for a game played
+ * in a chat channel, whoever may read that channel (FORBIDDEN otherwise). Ends when they
+ * leave or the bus loses Redis (then BUS_LOST, last). NOT_FOUND for an unknown game.
+ */
+export async function watchGame(
+  deps: TavernDeps & { db: Executor },
+  playerId: string,
+  gameId: string,
+): Promise<AsyncIterable<TavernEvent | BusLost>> {
+  const found = await readGame(deps, gameId);
+  if (!found) throw new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+  if (/^(room|dm):/.test(found.game.channelId)) await assertMayUseChannel(deps.db, playerId, found.game.channelId);
+  if (!deps.events.isUp()) throw new ServiceUnavailableError('Live updates are briefly unavailable. Try again shortly.');
+  return deps.events.subscribe<TavernEvent>(tavernTopic(gameId));
 }

@@ -11,6 +11,7 @@ import { createServices, type Services } from '../../src/context.js';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
 import { collectStatements } from '../../src/db/statement-log.js';
 import { connectRedis, type RedisHandle } from '../../src/redis/client.js';
+import { connectEventBus } from '../../src/redis/pubsub.js';
 import { createServer, type GuildhallYoga } from '../../src/server/yoga.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
@@ -104,8 +105,9 @@ export async function startInstance(databaseUrl: string, redisUrl: string, optio
   const log = capturingLogger(logLines);
   const database = await connectPostgres(databaseUrl, { poolSize: 10, log });
   const redisHandle = await connectRedis(redisUrl, log);
-  const services = createServices(database.db, redisHandle.redis, log, options);
-  const yoga = createServer(services, { probes: { database: database.ping, redis: redisHandle.ping } });
+  const events = await connectEventBus(redisUrl, log);
+  const services = createServices(database.db, redisHandle.redis, log, { ...options, events });
+  const yoga = createServer(services, { probes: { database: database.ping, redis: redisHandle.ping, subscriptions: events.ping } });
 
   async function gql<R, V>(document: TypedDocumentNode<R, V>, variables: V, options: RequestOptions = {}) {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
@@ -133,6 +135,7 @@ export async function startInstance(databaseUrl: string, redisUrl: string, optio
     },
     async close() {
       await yoga.dispose();
+      await events.close();
       await redisHandle.close();
       await database.close();
     },

@@ -1,3 +1,11 @@
+CREATE TABLE "chat_messages" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	"channel" varchar(120) NOT NULL,
+	"sender_id" uuid NOT NULL,
+	"body" varchar(500) NOT NULL,
+	"created_at" timestamp(3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "daily_challenge_results" (
 	"challenge_id" uuid,
 	"player_id" uuid,
@@ -14,6 +22,15 @@ CREATE TABLE "daily_challenges" (
 	"theme_id" varchar(100),
 	"modifiers" text[] NOT NULL,
 	"created_at" timestamp(3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "friendships" (
+	"player_id" uuid,
+	"other_id" uuid,
+	"state" varchar(20) NOT NULL,
+	"updated_at" timestamp(3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "friendships_pkey" PRIMARY KEY("player_id","other_id"),
+	CONSTRAINT "friendships_not_self" CHECK ("player_id" <> "other_id")
 );
 --> statement-breakpoint
 CREATE TABLE "game_results" (
@@ -58,15 +75,21 @@ CREATE TABLE "player_best_scores" (
 	"reached_at" timestamp(0) with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX "chat_messages_channel_created_at_idx" ON "chat_messages" ("channel","created_at","id");--> statement-breakpoint
+CREATE INDEX "chat_messages_sender_id_idx" ON "chat_messages" ("sender_id");--> statement-breakpoint
 CREATE INDEX "daily_challenge_results_player_id_idx" ON "daily_challenge_results" ("player_id");--> statement-breakpoint
 CREATE INDEX "daily_challenge_results_rank_idx" ON "daily_challenge_results" ("challenge_id","best_score" DESC NULLS LAST,"reached_at","player_id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "friendships_other_id_idx" ON "friendships" ("other_id");--> statement-breakpoint
 CREATE INDEX "game_results_player_created_idx" ON "game_results" ("player_id","created_at");--> statement-breakpoint
 CREATE INDEX "game_results_character_id_idx" ON "game_results" ("character_id");--> statement-breakpoint
 CREATE INDEX "game_results_daily_challenge_id_idx" ON "game_results" ("daily_challenge_id");--> statement-breakpoint
 CREATE INDEX "game_results_created_at_idx" ON "game_results" ("created_at");--> statement-breakpoint
 CREATE INDEX "player_best_scores_rank_idx" ON "player_best_scores" ("best_score" DESC NULLS LAST,"reached_at","player_id" DESC NULLS LAST);--> statement-breakpoint
+ALTER TABLE "chat_messages" ADD CONSTRAINT "chat_messages_sender_id_players_id_fkey" FOREIGN KEY ("sender_id") REFERENCES "players"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "daily_challenge_results" ADD CONSTRAINT "daily_challenge_results_challenge_id_daily_challenges_id_fkey" FOREIGN KEY ("challenge_id") REFERENCES "daily_challenges"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "daily_challenge_results" ADD CONSTRAINT "daily_challenge_results_player_id_players_id_fkey" FOREIGN KEY ("player_id") REFERENCES "players"("id") ON DELETE CASCADE;--> statement-breakpoint
+ALTER TABLE "friendships" ADD CONSTRAINT "friendships_player_id_players_id_fkey" FOREIGN KEY ("player_id") REFERENCES "players"("id") ON DELETE CASCADE;--> statement-breakpoint
+ALTER TABLE "friendships" ADD CONSTRAINT "friendships_other_id_players_id_fkey" FOREIGN KEY ("other_id") REFERENCES "players"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "game_results" ADD CONSTRAINT "game_results_player_id_players_id_fkey" FOREIGN KEY ("player_id") REFERENCES "players"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "game_results" ADD CONSTRAINT "game_results_character_id_characters_id_fkey" FOREIGN KEY ("character_id") REFERENCES "characters"("id") ON DELETE SET NULL;--> statement-breakpoint
 ALTER TABLE "game_results" ADD CONSTRAINT "game_results_daily_challenge_id_daily_challenges_id_fkey" FOREIGN KEY ("daily_challenge_id") REFERENCES "daily_challenges"("id") ON DELETE SET NULL;--> statement-breakpoint

@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { isAsyncIterable } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import type { GuildhallYoga } from './yoga.js';
+
+export interface HttpServer {
+  server: Server;
+  port: number;
+  /** Stops accepting, ends WebSocket sessions (their subscriptions complete) and waits for requests in flight. */
+  close(): Promise<void>;
+}
+
+type Enveloped = ReturnType<GuildhallYoga['getEnveloped']>;
+interface Roots {
+  execute: Enveloped['execute'];
+  /** A subscription's stream, opened in onSubscribe so a refusal becomes an `error` message. */
+  stream?: AsyncIterable<ExecutionResult>;
+}
+
+/** The token of graphql-ws connection parameters `{ authorization: "Bearer <token>" }`. */
+function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const value = connectionParams?.authorization ?? connectionParams?.Authorization;
+  return typeof value === 'string' ? { authorization: value } : {};
+}
+
+/**
+ * Serves Yoga over HTTP (queries, mutations, subscriptions over server-sent events) and
+ * graphql-ws over WebSocket on the same port and path, `/graphql`.
+ */
+export function listen(yoga: GuildhallYoga, port: number, host?: string): Promise<HttpServer> {
+  const server = createServer(yoga);
+  return new Promise((resolve) => {
+    server.listen(port, host, () => resolve(serveGraphQL(server, yoga)));
+  });
+}
+
+/**
+ * Turns a listening server (one that answered 503 while the app started) into Guildhall's:
+ * requests go to Yoga, and WebSocket upgrades on `/graphql` to graphql-ws.
+ */
+export function serveGraphQL(server: Server, yoga: GuildhallYoga): HttpServer {
+  server.removeAllListeners('request');
+  server.on('request', yoga);
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const graphqlWs = useServer<Record<string, unknown>>(
+    {
+      execute: (args) => (args.rootValue as Roots).execute(args),
+      subscribe: (args) => (args.rootValue as Roots).stream!,
+      onSubscribe: async (ctx, _id, params) => {
+        // Yoga builds the context from a Request: this one carries the socket's token.
+        const request = new Request(`http://localhost${yoga.graphqlEndpoint}`, { headers: authorizationOf(ctx.connectionParams) });
+        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, request, params });
+        let document: ExecutionArgs['document'];
+        try {
+          document = enveloped.parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return [...errors];
+        const roots: Roots = { execute: enveloped.execute };
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: roots,
+        };
+        if (getOperationAST(document, params.operationName)?.operation !== 'subscription') return args;
+        const stream = await enveloped.subscribe(args);
+        if (!isAsyncIterable(stream)) return [...(stream.errors ?? [new GraphQLError('The subscription could not start.')])];
+        roots.stream = stream as AsyncIterable<ExecutionResult>;
+        return args;
+      },
+    },
+    sockets,
+  );
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      await graphqlWs.dispose();
+      server.closeIdleConnections();
+      await closed;
+    },
+  };
+}
