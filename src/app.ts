@@ -18,13 +18,17 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const redisHandle = await openRedis(config, log);
   // Embedded mode has no separate seeding step: keep its reference data current at start.
   if (database.kind === 'pglite') await seedReferenceData(database.db, redisHandle.redis, log);
-  const yoga = createServer(createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS }), {
-    probes: { database: database.ping, redis: redisHandle.ping },
+  const services = createServices(database.db, redisHandle.redis, log, {
+    draftTtlSeconds: config.DRAFT_TTL_SECONDS,
+    liveState: { inProcess: redisHandle.kind === 'in-process', flushMs: config.LIVE_STATE_FLUSH_MS },
   });
+  const yoga = createServer(services, { probes: { database: database.ping, redis: redisHandle.ping } });
   return {
     yoga,
     async close() {
       await yoga.dispose();
+      // Pending live states are written before the pools close.
+      await services.liveStates.close();
       await redisHandle.close();
       await database.close();
     },

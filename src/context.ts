@@ -3,6 +3,7 @@ import { resolveSession } from './accounts/sessions.js';
 import type { Database } from './db/client.js';
 import { UnauthenticatedError } from './errors.js';
 import { ReadCache } from './cache/read-cache.js';
+import { LiveStates, type LiveStateOptions } from './live-state/flusher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { Metrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -18,10 +19,17 @@ export interface Services {
   draftTtlSeconds: number;
   cache: ReadCache;
   metrics: Metrics;
+  /** Pending live states (write-behind) and their flush loop. */
+  liveStates: LiveStates;
 }
 
 /** The shared parts built around one database and one Redis client. */
-export function createServices(db: Database, redis: Redis, log: Logger, options: { draftTtlSeconds?: number } = {}): Services {
+export function createServices(
+  db: Database,
+  redis: Redis,
+  log: Logger,
+  options: { draftTtlSeconds?: number; liveState?: LiveStateOptions } = {},
+): Services {
   const metrics = new Metrics();
   return {
     db,
@@ -31,6 +39,7 @@ export function createServices(db: Database, redis: Redis, log: Logger, options:
     reference: new ReferenceData(db, redis, log, metrics),
     cache: new ReadCache(redis, log, metrics),
     draftTtlSeconds: options.draftTtlSeconds ?? 24 * 60 * 60,
+    liveStates: new LiveStates(db, redis, log, options.liveState),
   };
 }
 

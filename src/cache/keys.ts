@@ -27,3 +27,14 @@ export const STATS_KEY = 'stats:global';
 export const CACHE_EPOCH_KEY = 'cache:epoch';
 /** Bumped by every invalidation of `key`, so a fill that raced it is refused. */
 export const versionKey = (key: string) => `${key}:ver`;
+
+/** Whole responses share their character's hash, under fields with this prefix. */
+export const RESPONSE_FIELD_PREFIX = 'response:';
+
+/**
+ * Live state write-behind (not a cache: the latest accepted state until it is flushed).
+ * `live:{characterId}` holds the coalesced state and its sequence; `live:pending` orders the
+ * characters waiting for a flush by when the flush is due.
+ */
+export const liveStateKey = (characterId: string) => `live:${characterId}`;
+export const LIVE_PENDING_KEY = 'live:pending';

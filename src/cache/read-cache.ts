@@ -2,16 +2,30 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, versionKey } from './keys.js';
+import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, RESPONSE_FIELD_PREFIX, versionKey } from './keys.js';
 
 // Fill only if neither the epoch nor the key's version moved since PostgreSQL was read:
 // a write that committed in between (or an outage) makes this read's result old.
+// The hash's lifetime starts at its first fill and is not renewed by later ones, so no
+// entry outlives the tier's TTL (live state overlays rely on that bound).
 const FILL_IF_UNCHANGED = `
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-redis.call('EXPIRE', KEYS[3], ARGV[5])
+if redis.call('TTL', KEYS[3]) < 0 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
 return 1`;
+
+// KEYS: key1, ver1, key2, ver2 … Drops the whole-response fields of each hash (its
+// planned rows stay) and bumps its version, so a response fill racing this is refused.
+const DROP_RESPONSES = `
+for i = 1, #KEYS, 2 do
+  for _, field in ipairs(redis.call('HKEYS', KEYS[i])) do
+    if string.sub(field, 1, #ARGV[1]) == ARGV[1] then redis.call('HDEL', KEYS[i], field) end
+  end
+  redis.call('INCR', KEYS[i + 1])
+  redis.call('EXPIRE', KEYS[i + 1], 3600)
+end
+return 0`;
 
 // The same, for many string keys: KEYS = epoch, key1, ver1, key2, ver2 …;
 // ARGV = epoch, ttl, expected ver1, value1, expected ver2, value2 …
@@ -209,6 +223,16 @@ export class ReadCache {
       if (!results || results.some(([error]) => error)) throw new Error('invalidation failed');
     } catch (error) {
       // The entries may now be stale: stop trusting the cache until the epoch is bumped.
+      this.markDegraded((error as Error).message);
+    }
+  }
+
+  /** After an accepted change that planned rows do not show: drop only the whole responses of these hashes. */
+  async invalidateResponses(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.redis.eval(DROP_RESPONSES, keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]), RESPONSE_FIELD_PREFIX);
+    } catch (error) {
       this.markDegraded((error as Error).message);
     }
   }

@@ -1,0 +1,1 @@
+ALTER TABLE "characters" ADD COLUMN "live_state_seq" bigint DEFAULT 0 NOT NULL;
