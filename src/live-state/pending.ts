@@ -221,7 +221,7 @@ export class MemoryPendingStore implements PendingStore {
   async claim(characterIds: string[], now: number): Promise<PendingState[]> {
     const claimed: PendingState[] = [];
     for (const id of characterIds) {
-      const entry = this.current(id, now);
+      const entry = this.current(id, Date.now());
       if (!entry || entry.first === null || entry.due > now) continue;
       entry.claimed = true;
       entry.due = Date.now() + this.timing.leaseMs;
