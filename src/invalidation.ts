@@ -32,6 +32,8 @@ export type Change =
   | { type: 'drinkAssigned'; fromPlayerId: string; toPlayerId: string }
   /** The account and everything it owned are gone. */
   | { type: 'accountDeleted'; playerId: string; characterIds: string[] }
+  /** A world document was imported: any cached read may predate it. */
+  | { type: 'worldImported' }
   /** A seed run committed new reference data under this `game:version`. */
   | { type: 'referenceDataApplied'; version: string };
 
@@ -44,6 +46,8 @@ export interface StaleKeys {
   keys: string[];
   /** Characters whose cached whole responses (not their planned rows) are stale. */
   responsesOf: string[];
+  /** Everything cached is stale (bumps `cache:epoch`, which every entry is checked against). */
+  everything?: boolean;
   /** A new `game:version` to publish, dropping every `game:<kind>` hash. */
   gameVersion?: string;
 }
@@ -61,6 +65,7 @@ export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T
   accountDeleted: ({ playerId, characterIds }) =>
     stale({ characters: characterIds, keys: [profileKey(playerId), savesKey(playerId), achievementsKey(playerId)] }),
   referenceDataApplied: ({ version }) => stale({ gameVersion: version }),
+  worldImported: () => stale({ everything: true }),
 };
 
 export function staleKeysOf(change: Change): StaleKeys {
@@ -82,6 +87,7 @@ export async function announce(deps: InvalidationDeps, ...changes: Change[]): Pr
   await deps.cache.invalidate(keys);
   const responses = [...new Set(parts.flatMap((part) => part.responsesOf))].map(characterKey).filter((key) => !keys.includes(key));
   await deps.cache.invalidateResponses(responses);
+  if (parts.some((part) => part.everything)) await deps.cache.invalidateEverything();
   for (const { gameVersion } of parts) if (gameVersion) await publishGameVersion(deps.redis, gameVersion);
 }
 

@@ -237,6 +237,11 @@ export class ReadCache {
     }
   }
 
+  /** After a change to everything (a world import): every entry of an older epoch is ignored from now on. */
+  async invalidateEverything(): Promise<void> {
+    await this.redis.incr(CACHE_EPOCH_KEY);
+  }
+
   private markDegraded(reason: string): void {
     if (this.degraded) return;
     this.degraded = true;
