@@ -6,7 +6,6 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_EPOCH_KEY } from '../src/cache/keys.js';
 import { players } from '../src/db/schema.js';
-import { exportWorld } from '../src/world/export.js';
 import { importWorld, WorldDocumentError } from '../src/world/import.js';
 import {
   AddInventoryItemsDocument,
