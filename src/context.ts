@@ -39,7 +39,7 @@ export function createServices(
     reference: new ReferenceData(db, redis, log, metrics),
     cache: new ReadCache(redis, log, metrics),
     draftTtlSeconds: options.draftTtlSeconds ?? 24 * 60 * 60,
-    liveStates: new LiveStates(db, redis, log, options.liveState),
+    liveStates: new LiveStates(db, redis, log, metrics, options.liveState),
   };
 }
 

@@ -1,6 +1,7 @@
 import { CHARACTER_TTL_SECONDS } from '../cache/keys.js';
 import type { Executor } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { flushDueStates } from './live-state.js';
 import { MemoryPendingStore, type PendingStore, RedisPendingStore, type Timing } from './pending.js';
 import type { Redis } from 'ioredis';
@@ -32,6 +33,7 @@ export class LiveStates {
     private readonly db: Executor,
     redis: Redis,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
     options: LiveStateOptions = {},
   ) {
     const quietMs = options.flushMs ?? 2000;
@@ -52,7 +54,12 @@ export class LiveStates {
   flushDue(now?: () => number): Promise<void> {
     this.running ??= (async () => {
       try {
-        while ((await flushDueStates(this.db, this.store, now?.() ?? Date.now(), BATCH_SIZE)) === BATCH_SIZE);
+        for (;;) {
+          const written = await flushDueStates(this.db, this.store, now?.() ?? Date.now(), BATCH_SIZE);
+          if (written > 0) this.metrics.liveStateFlushStatements.inc();
+          this.metrics.liveStatesFlushed.inc(written);
+          if (written < BATCH_SIZE) break;
+        }
         if (this.failing) this.log.info('live state flush works again');
         this.failing = false;
       } catch (error) {
