@@ -100,6 +100,20 @@ describe('accepting and reading (quiet period 9 s, so nothing is flushed during 
     }
   });
 
+  it("an update drops only the whole responses of its player's characters; other players' stay cached", async () => {
+    const mine = await createCharacterFor(app, owner);
+    const other = await registerPlayer(app);
+    const theirs = await createCharacterFor(app, other);
+    for (const id of [mine.id, theirs.id]) await app.gql(LiveCharacterDocument, { id }, {});
+    const responseFields = async (id: string) =>
+      (await app.redisHandle.redis.hkeys(characterKey(id))).filter((field) => field.startsWith('response:'));
+    expect(await responseFields(theirs.id)).toHaveLength(1);
+    await update(app, owner, mine.id, { health: 3 });
+    expect(await responseFields(mine.id)).toHaveLength(0);
+    expect(await responseFields(theirs.id)).toHaveLength(1);
+    expect((await app.gqlCounted(LiveCharacterDocument, { id: theirs.id }, {})).statements).toEqual([]);
+  });
+
   it('an update issues no SQL once the character is cached; refusals change nothing', async () => {
     const character = await createCharacterFor(app, owner);
     await update(app, owner, character.id, { health: 90 });

@@ -45,7 +45,8 @@ async function ownerOf(deps: LiveStateDeps, characterId: string): Promise<Owner 
         speed: characters.speed,
         spirit: characters.spirit,
         recovery: characters.recovery,
-        characterIds: sql<string[]>`array(select s.id from ${characters} s where s.player_id = ${characters.playerId} order by s.id)`,
+        // Spelled out: drizzle would print the outer column unqualified, which the subquery would take as its own.
+        characterIds: sql<string[]>`array(select s.id from characters s where s.player_id = "characters"."player_id" order by s.id)`,
       })
       .from(characters)
       .where(eq(characters.id, characterId));
