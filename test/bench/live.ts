@@ -189,50 +189,53 @@ try {
     `\nP9 write-behind / synchronous: ${ratio.toFixed(2)}x (goal >= 5x); statements per accepted update ${live.statementsPerUpdate.toFixed(4)} (goal <= 0.05)`,
   );
 
-  // World export and import at scale.
-  const source = await connectPostgres(urlOf('world_source'), { poolSize: 2, log });
-  await source.migrate();
-  await seedReferenceData(source.db, null, log);
-  const scale = Math.ceil(WORLD_CHARACTERS / 3000);
-  step(`world: loading the fixture ${scale} times (${scale * 3000} characters)`);
-  for (let i = 0; i < scale; i++) await loadFixture(source.db, `w${i}_`);
-  await source.close();
-  const target = await connectPostgres(urlOf('world_target'), { poolSize: 1, log });
-  await target.migrate();
-  await seedReferenceData(target.db, null, log);
-  await target.close();
+  // World export and import at scale (BENCH_WORLD_CHARACTERS=0 skips it).
+  if (WORLD_CHARACTERS > 0) {
+    const source = await connectPostgres(urlOf('world_source'), { poolSize: 2, log });
+    await source.migrate();
+    await seedReferenceData(source.db, null, log);
+    const scale = Math.ceil(WORLD_CHARACTERS / 3000);
+    step(`world: loading the fixture ${scale} times (${scale * 3000} characters)`);
+    for (let i = 0; i < scale; i++) await loadFixture(source.db, `w${i}_`);
+    await source.close();
+    const target = await connectPostgres(urlOf('world_target'), { poolSize: 1, log });
+    await target.migrate();
+    await seedReferenceData(target.db, null, log);
+    await target.close();
+    mkdirSync('bench-results', { recursive: true });
+    const file = join(mkdtempSync(join(tmpdir(), 'guildhall-world-')), 'world.json');
+    const cli = (command: string, dbName: string) =>
+      new Promise<{ ms: number; peakRssMb: number }>((resolve, reject) => {
+        const started = performance.now();
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/world/world-cli.ts', command, file], {
+          env: { ...process.env, DATABASE_URL: urlOf(dbName), REDIS_URL: services.redisUrl, LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
+        let peak = 0;
+        const ticker = setInterval(() => {
+          try {
+            const match = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
+            if (match) peak = Math.max(peak, Number(match[1]) / 1024);
+          } catch {}
+        }, 100);
+        child.once('exit', (code) => {
+          clearInterval(ticker);
+          if (code === 0) resolve({ ms: performance.now() - started, peakRssMb: peak });
+          else reject(new Error(`world:${command} exited with ${code}`));
+        });
+      });
+    step('world: export');
+    const exported = await cli('export', 'world_source');
+    const bytes = statSync(file).size;
+    step(
+      `world: export ${(exported.ms / 1000).toFixed(1)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${exported.peakRssMb.toFixed(0)} MiB`,
+    );
+    const imported = await cli('import', 'world_target');
+    step(`world: import ${(imported.ms / 1000).toFixed(1)} s, peak RSS ${imported.peakRssMb.toFixed(0)} MiB`);
+    results.world = { characters: scale * 3000, bytes, export: exported, import: imported };
+    rmSync(file, { force: true });
+  }
   mkdirSync('bench-results', { recursive: true });
-  const file = join(mkdtempSync(join(tmpdir(), 'guildhall-world-')), 'world.json');
-  const cli = (command: string, dbName: string) =>
-    new Promise<{ ms: number; peakRssMb: number }>((resolve, reject) => {
-      const started = performance.now();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/world/world-cli.ts', command, file], {
-        env: { ...process.env, DATABASE_URL: urlOf(dbName), REDIS_URL: services.redisUrl, LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      let peak = 0;
-      const ticker = setInterval(() => {
-        try {
-          const match = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
-          if (match) peak = Math.max(peak, Number(match[1]) / 1024);
-        } catch {}
-      }, 100);
-      child.once('exit', (code) => {
-        clearInterval(ticker);
-        if (code === 0) resolve({ ms: performance.now() - started, peakRssMb: peak });
-        else reject(new Error(`world:${command} exited with ${code}`));
-      });
-    });
-  step('world: export');
-  const exported = await cli('export', 'world_source');
-  const bytes = statSync(file).size;
-  step(
-    `world: export ${(exported.ms / 1000).toFixed(1)} s, ${(bytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${exported.peakRssMb.toFixed(0)} MiB`,
-  );
-  const imported = await cli('import', 'world_target');
-  step(`world: import ${(imported.ms / 1000).toFixed(1)} s, peak RSS ${imported.peakRssMb.toFixed(0)} MiB`);
-  results.world = { characters: scale * 3000, bytes, export: exported, import: imported };
-  rmSync(file, { force: true });
   writeFileSync(
     `bench-results/live-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
     JSON.stringify({ duration: DURATION, connections: CONNECTIONS, results, ratio }, null, 2),
