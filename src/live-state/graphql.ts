@@ -42,6 +42,8 @@ builder.mutationField('updateCharacterState', (t) =>
         liveStates.storeFailed(error),
       );
       await announce(ctx, { type: 'liveStateChanged', characterIds: accepted.characterIds });
+      // The payload shows the state just recorded without reading it back.
+      if (accepted.latest) ctx.loaders.liveState.prime(accepted.characterId, accepted.latest);
       return { characterId: accepted.characterId };
     },
   }),

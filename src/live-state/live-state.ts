@@ -65,7 +65,7 @@ export async function acceptCharacterState(
   playerId: string,
   input: z.input<typeof stateInput>,
   onStoreFailure: (error: Error) => void = () => {},
-): Promise<{ characterId: string; characterIds: string[] }> {
+): Promise<{ characterId: string; characterIds: string[]; latest: PendingState | null }> {
   const { characterId, ...given } = parseInput(stateInput, input);
   if (!isUuid(characterId)) throw new ValidationError('characterId: not a character id', 'characterId');
   const owner = await ownerOf(deps, characterId);
@@ -79,15 +79,16 @@ export async function acceptCharacterState(
     }
   }
   const state: LiveState = Object.fromEntries(Object.entries(given).filter(([, value]) => value != null));
+  let latest: PendingState | null = null;
   if (Object.keys(state).length > 0) {
     try {
-      await deps.store.record(characterId, state, Date.now());
+      latest = await deps.store.record(characterId, state, Date.now());
     } catch (error) {
       onStoreFailure(error as Error);
       await writeStateNow(deps.db, characterId, state);
     }
   }
-  return { characterId, characterIds: owner.characterIds };
+  return { characterId, characterIds: owner.characterIds, latest };
 }
 
 /**

@@ -30,8 +30,8 @@ export interface Timing {
 
 /** Where accepted live states wait for their flush: Redis (services mode) or this process (embedded). */
 export interface PendingStore {
-  /** Coalesces an accepted update onto the character's pending state; returns its sequence. */
-  record(characterId: string, state: LiveState, now: number): Promise<number>;
+  /** Coalesces an accepted update onto the character's pending state; returns that state. */
+  record(characterId: string, state: LiveState, now: number): Promise<PendingState>;
   /** The latest accepted state of each character, pending or recently flushed, if any. */
   latest(characterIds: readonly string[]): Promise<Array<PendingState | null>>;
   /** Ids whose flush is due by `now` (a hint: `claim` decides). */
@@ -52,6 +52,13 @@ function toPending(characterId: string, hash: Record<string, string>): PendingSt
   return state;
 }
 
+/** A flat HGETALL reply from a script, as a record. */
+function pairs(flat: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+  return hash;
+}
+
 // KEYS: live:{id}, live:pending. ARGV: id, now, quietMs, capMs, pendingTtlMs, field, value, …
 // The sequence grows strictly per character; a state claimed by a flusher starts a new
 // pending period, so the 10 s cap counts from the first update the flusher did not take.
@@ -67,7 +74,7 @@ redis.call('HSET', KEYS[1], 'seq', string.format('%.0f', seq), 'first', string.f
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local due = math.min(now + tonumber(ARGV[3]), first + tonumber(ARGV[4]))
 redis.call('ZADD', KEYS[2], string.format('%.0f', due), ARGV[1])
-return string.format('%.0f', seq)`;
+return redis.call('HGETALL', KEYS[1])`;
 
 // KEYS: live:pending, live:{id}… ARGV: now, lease end, id…
 // A member is taken only if due; its score becomes the lease end, so a flusher killed
@@ -111,10 +118,10 @@ export class RedisPendingStore implements PendingStore {
     private readonly timing: Timing,
   ) {}
 
-  async record(characterId: string, state: LiveState, now: number): Promise<number> {
+  async record(characterId: string, state: LiveState, now: number): Promise<PendingState> {
     const fields = FIELDS.flatMap((field) => (state[field] === undefined ? [] : [field, String(state[field])]));
     const { quietMs, capMs, pendingTtlMs } = this.timing;
-    const seq = await this.redis.eval(
+    const flat = await this.redis.eval(
       RECORD,
       2,
       liveStateKey(characterId),
@@ -126,7 +133,7 @@ export class RedisPendingStore implements PendingStore {
       pendingTtlMs,
       ...fields,
     );
-    return Number(seq);
+    return toPending(characterId, pairs(flat as string[]))!;
   }
 
   async latest(characterIds: readonly string[]): Promise<Array<PendingState | null>> {
@@ -158,10 +165,7 @@ export class RedisPendingStore implements PendingStore {
     )) as Array<string | string[]>;
     const claimed: PendingState[] = [];
     for (let i = 0; i < reply.length; i += 2) {
-      const flat = reply[i + 1] as string[];
-      const hash: Record<string, string> = {};
-      for (let j = 0; j < flat.length; j += 2) hash[flat[j]!] = flat[j + 1]!;
-      const state = toPending(reply[i] as string, hash);
+      const state = toPending(reply[i] as string, pairs(reply[i + 1] as string[]));
       if (state) claimed.push(state);
     }
     return claimed;
@@ -189,7 +193,7 @@ export class MemoryPendingStore implements PendingStore {
 
   constructor(private readonly timing: Timing) {}
 
-  async record(characterId: string, state: LiveState, now: number): Promise<number> {
+  async record(characterId: string, state: LiveState, now: number): Promise<PendingState> {
     const entry = this.current(characterId, now);
     const seq = Math.max(now, (entry?.state.seq ?? 0) + 1);
     const first = entry?.first != null && !entry.claimed ? entry.first : now;
@@ -201,7 +205,7 @@ export class MemoryPendingStore implements PendingStore {
       claimed: false,
       expiresAt: now + this.timing.pendingTtlMs,
     });
-    return seq;
+    return { ...this.entries.get(characterId)!.state };
   }
 
   async latest(characterIds: readonly string[]): Promise<Array<PendingState | null>> {
