@@ -26,7 +26,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   if (database.kind === 'postgres') await database.migrate();
   const redisHandle = await openRedis(config, log);
   const events = config.REDIS_URL ? await connectEventBus(config.REDIS_URL, log) : inProcessEventBus();
-  const services = createServices(database.db, redisHandle.redis, log, { draftTtlSeconds: config.DRAFT_TTL_SECONDS, events });
+  const services = createServices(database.db, redisHandle.redis, log, {
+    draftTtlSeconds: config.DRAFT_TTL_SECONDS,
+    events,
+    liveState: { inProcess: redisHandle.kind === 'in-process', flushMs: config.LIVE_STATE_FLUSH_MS },
+  });
   const yoga = createServer(services, {
     probes: { database: database.ping, redis: redisHandle.ping, subscriptions: events.ping },
     exposure: exposureOf(config),
@@ -37,6 +41,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     async close() {
       await yoga.dispose();
       await events.close();
+      // Pending live states are written before the pools close.
+      await services.liveStates.close();
       await redisHandle.close();
       await database.close();
     },

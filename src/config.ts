@@ -25,6 +25,12 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(24 * 60 * 60),
+  LIVE_STATE_FLUSH_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .min(100, { error: 'must be between 100 and 9000' })
+    .max(9000, { error: 'must be between 100 and 9000' })
+    .default(2000),
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(100).default(10),
   // How many proxies in front of the server append to X-Forwarded-For: 0 (default) ignores it.
   TRUST_PROXY: z

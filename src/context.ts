@@ -3,6 +3,7 @@ import { resolveSession } from './accounts/sessions.js';
 import type { Database } from './db/client.js';
 import { UnauthenticatedError } from './errors.js';
 import { ReadCache } from './cache/read-cache.js';
+import { LiveStates, type LiveStateOptions } from './live-state/flusher.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { Metrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -21,6 +22,8 @@ export interface Services {
   metrics: Metrics;
   /** Live events for subscriptions, shared by every instance in services mode. */
   events: EventBus;
+  /** Pending live states (write-behind) and their flush loop. */
+  liveStates: LiveStates;
 }
 
 /** The shared parts built around one database and one Redis client. */
@@ -28,7 +31,7 @@ export function createServices(
   db: Database,
   redis: Redis,
   log: Logger,
-  options: { draftTtlSeconds?: number; events?: EventBus } = {},
+  options: { draftTtlSeconds?: number; events?: EventBus; liveState?: LiveStateOptions } = {},
 ): Services {
   const metrics = new Metrics();
   const cache = new ReadCache(redis, log, metrics);
@@ -41,6 +44,7 @@ export function createServices(
     cache,
     draftTtlSeconds: options.draftTtlSeconds ?? 24 * 60 * 60,
     events: options.events ?? inProcessEventBus(),
+    liveStates: new LiveStates(db, redis, log, metrics, options.liveState),
   };
 }
 

@@ -24,6 +24,11 @@ import { KIND_NAMES } from './reference/kinds.js';
 export type Change =
   /** A character, or anything it owns, was created, changed or deleted. */
   | { type: 'characterChanged'; playerId: string }
+  /**
+   * A character's live state was accepted (write-behind). Its rows are not written yet, and
+   * reads overlay the pending state, so only whole responses showing these characters are stale.
+   */
+  | { type: 'liveStateChanged'; characterIds: string[] }
   /** Public player columns changed (lastLogin at login). */
   | { type: 'profileChanged'; playerId: string }
   /** A tavern drink moved both players' drinkStats. */
@@ -34,6 +39,8 @@ export type Change =
   | { type: 'progressChanged'; playerId: string }
   /** The account and everything it owned are gone. */
   | { type: 'accountDeleted'; playerId: string; characterIds: string[] }
+  /** A world document was imported: any cached read may predate it. */
+  | { type: 'worldImported' }
   /** A seed run committed new reference data under this `game:version`. */
   | { type: 'referenceDataApplied'; version: string };
 
@@ -44,18 +51,24 @@ export interface StaleKeys {
   charactersOfPlayers: string[];
   characters: string[];
   keys: string[];
+  /** Characters whose cached whole responses (not their planned rows) are stale. */
+  responsesOf: string[];
+  /** Everything cached is stale (bumps `cache:epoch`, which every entry is checked against). */
+  everything?: boolean;
   /** A new `game:version` to publish, dropping every `game:<kind>` hash. */
   gameVersion?: string;
   /** Players to take off every leaderboard that may still hold them. */
   boardMembers?: string[];
 }
 
-const stale = (parts: Partial<StaleKeys>): StaleKeys => ({ charactersOfPlayers: [], characters: [], keys: [], ...parts });
+const stale = (parts: Partial<StaleKeys>): StaleKeys => ({ charactersOfPlayers: [], characters: [], keys: [], responsesOf: [], ...parts });
 
 // A character read nests its player, and through the player the player's other
 // characters: anything shown on a player stales every character of that player.
 export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T }>) => StaleKeys } = {
   characterChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId] }),
+  // The announcer passes the character and its player's other characters (a response nests them).
+  liveStateChanged: ({ characterIds }) => stale({ responsesOf: characterIds }),
   profileChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [profileKey(playerId)] }),
   drinkAssigned: ({ fromPlayerId, toPlayerId }) => stale({ charactersOfPlayers: [fromPlayerId, toPlayerId] }),
   savesChanged: ({ playerId }) => stale({ keys: [savesKey(playerId)] }),
@@ -67,6 +80,7 @@ export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T
       boardMembers: [playerId],
     }),
   referenceDataApplied: ({ version }) => stale({ gameVersion: version }),
+  worldImported: () => stale({ everything: true }),
 };
 
 export function staleKeysOf(change: Change): StaleKeys {
@@ -86,6 +100,9 @@ export async function announce(deps: InvalidationDeps, ...changes: Change[]): Pr
   const characterIds = [...parts.flatMap((part) => part.characters), ...(await characterIdsOf(deps.db, ...players))];
   const keys = [...new Set([...characterIds.map(characterKey), ...parts.flatMap((part) => part.keys)])];
   await deps.cache.invalidate(keys);
+  const responses = [...new Set(parts.flatMap((part) => part.responsesOf))].map(characterKey).filter((key) => !keys.includes(key));
+  await deps.cache.invalidateResponses(responses);
+  if (parts.some((part) => part.everything)) await deps.cache.invalidateEverything();
   for (const { gameVersion } of parts) if (gameVersion) await publishGameVersion(deps.redis, gameVersion);
   const members = parts.flatMap((part) => part.boardMembers ?? []);
   if (members.length > 0) await removeFromBoards(deps.redis, members);

@@ -33,4 +33,16 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+
+  readonly liveStateFlushStatements = new Counter({
+    name: 'guildhall_live_state_flush_statements_total',
+    help: 'UPDATE statements that wrote a batch of pending live states.',
+    registers: [this.registry],
+  });
+
+  readonly liveStatesFlushed = new Counter({
+    name: 'guildhall_live_states_flushed_total',
+    help: 'Pending live states written to PostgreSQL (one per character per flush).',
+    registers: [this.registry],
+  });
 }

@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { announce, publishGameVersion } from '../src/invalidation.js';
 import { items } from '../src/reference/tables.js';
 import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey, MAX_SHAPES_PER_KEY, profileKey } from '../src/cache/keys.js';
-import { updateCharacterState } from '../src/characters/state.js';
+import { writeStateNow } from '../src/live-state/live-state.js';
 import { createContext } from '../src/context.js';
 import { collectStatements } from '../src/db/statement-log.js';
 import {
@@ -297,7 +297,7 @@ describe('Redis failure', () => {
     expect(draft.data!.createDraft).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
 
     // A write lands while Redis is down: its invalidation cannot reach Redis.
-    await updateCharacterState(app.services.db, owner.id, { characterId: character.id, health: 42 });
+    await writeStateNow(app.services.db, character.id, { health: 42 });
     await announce(app.services, { type: 'characterChanged', playerId: owner.id });
 
     startRedis();

@@ -15,6 +15,8 @@ import { createCharacterFor, registerPlayer, uniqueName } from './support/player
 
 const SAMPLE: { [T in ChangeType]: Extract<Change, { type: T }> } = {
   characterChanged: { type: 'characterChanged', playerId: 'p1' },
+  liveStateChanged: { type: 'liveStateChanged', characterIds: ['c1'] },
+  worldImported: { type: 'worldImported' },
   profileChanged: { type: 'profileChanged', playerId: 'p1' },
   drinkAssigned: { type: 'drinkAssigned', fromPlayerId: 'p1', toPlayerId: 'p2' },
   savesChanged: { type: 'savesChanged', playerId: 'p1' },
@@ -33,10 +35,17 @@ describe('every field a character read can show has a change that invalidates it
 
   it('each declared change drops the cached characters that can show it (or publishes a new game:version)', () => {
     const changes = new Set(fields.flatMap((field) => (Array.isArray(field.freshness) ? field.freshness : [])));
-    expect([...changes].sort()).toEqual(['characterChanged', 'drinkAssigned', 'profileChanged', 'progressChanged', 'referenceDataApplied']);
+    expect([...changes].sort()).toEqual([
+      'characterChanged',
+      'drinkAssigned',
+      'liveStateChanged',
+      'profileChanged',
+      'progressChanged',
+      'referenceDataApplied',
+    ]);
     for (const type of changes) {
       const stale = staleKeysOf(SAMPLE[type]);
-      const dropsCharacters = stale.charactersOfPlayers.length + stale.characters.length > 0;
+      const dropsCharacters = stale.charactersOfPlayers.length + stale.characters.length + stale.responsesOf.length > 0 || stale.everything;
       expect(dropsCharacters || stale.gameVersion !== undefined, `${type} stales no cached character`).toBe(true);
     }
   });

@@ -37,3 +37,14 @@ export const versionKey = (key: string) => `${key}:ver`;
 export const GLOBAL_BOARD_KEY = 'leaderboard:global';
 export const dailyBoardKey = (date: string) => `leaderboard:daily:${date}`;
 export const DAILY_BOARD_DAYS_KEPT = 7;
+
+/** Whole responses share their character's hash, under fields with this prefix. */
+export const RESPONSE_FIELD_PREFIX = 'response:';
+
+/**
+ * Live state write-behind (not a cache: the latest accepted state until it is flushed).
+ * `live:{characterId}` holds the coalesced state and its sequence; `live:pending` orders the
+ * characters waiting for a flush by when the flush is due.
+ */
+export const liveStateKey = (characterId: string) => `live:${characterId}`;
+export const LIVE_PENDING_KEY = 'live:pending';

@@ -2,18 +2,32 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, MAX_SHAPES_PER_KEY, versionKey } from './keys.js';
+import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, MAX_SHAPES_PER_KEY, RESPONSE_FIELD_PREFIX, versionKey } from './keys.js';
 
 // Fill only if neither the epoch nor the key's version moved since PostgreSQL was read:
 // a write that committed in between (or an outage) makes this read's result old. A hash
 // already holding ARGV[6] other shapes takes no new one, so odd documents cannot grow it.
+// The hash's lifetime starts at its first fill and is not renewed by later ones, so no
+// entry outlives the tier's TTL (live state overlays rely on that bound).
 const FILL_IF_UNCHANGED = `
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[6]) then return 0 end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-redis.call('EXPIRE', KEYS[3], ARGV[5])
+if redis.call('TTL', KEYS[3]) < 0 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
 return 1`;
+
+// KEYS: key1, ver1, key2, ver2 … Drops the whole-response fields of each hash (its
+// planned rows stay) and bumps its version, so a response fill racing this is refused.
+const DROP_RESPONSES = `
+for i = 1, #KEYS, 2 do
+  for _, field in ipairs(redis.call('HKEYS', KEYS[i])) do
+    if string.sub(field, 1, #ARGV[1]) == ARGV[1] then redis.call('HDEL', KEYS[i], field) end
+  end
+  redis.call('INCR', KEYS[i + 1])
+  redis.call('EXPIRE', KEYS[i + 1], 3600)
+end
+return 0`;
 
 // The same, for many string keys: KEYS = epoch, key1, ver1, key2, ver2 …;
 // ARGV = epoch, ttl, expected ver1, value1, expected ver2, value2 …
@@ -228,6 +242,21 @@ export class ReadCache {
       this.markDegraded((error as Error).message);
       return null;
     }
+  }
+
+  /** After an accepted change that planned rows do not show: drop only the whole responses of these hashes. */
+  async invalidateResponses(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.redis.eval(DROP_RESPONSES, keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]), RESPONSE_FIELD_PREFIX);
+    } catch (error) {
+      this.markDegraded((error as Error).message);
+    }
+  }
+
+  /** After a change to everything (a world import): every entry of an older epoch is ignored from now on. */
+  async invalidateEverything(): Promise<void> {
+    await this.redis.incr(CACHE_EPOCH_KEY);
   }
 
   private markDegraded(reason: string): void {

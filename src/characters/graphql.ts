@@ -1,15 +1,15 @@
 import { staleOn, staleWithParent } from '../invalidation.js';
 import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
-import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, LimitReachedError, ValidationError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
 import { characterWrite } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
+import { withLatestState } from '../live-state/live-state.js';
 import { isUuid } from '../validation.js';
 import { ATTRIBUTES, characters, RANKS } from './tables.js';
 import { createCharacter } from './characters.js';
-import { updateCharacterState } from './state.js';
 import type { Attributes } from './vitals.js';
 
 /** Ranks from low to high. */
@@ -29,6 +29,16 @@ export const AttributesRef = builder.objectRef<Attributes>('Attributes').impleme
 /** Largest page of `characters` (the builder's maxConnectionSize). */
 const MAX_PAGE = 100;
 
+// Live state is written behind (src/live-state/): the row may be older than the latest
+// accepted update, which the pending store holds. Each read shows whichever is newer.
+const liveField = {
+  select: { columns: { liveStateSeq: true, currentRoomId: true, health: true, mana: true, stamina: true } },
+  extensions: staleOn('liveStateChanged'),
+} as const;
+
+type LiveColumns = { id: string; liveStateSeq: number; currentRoomId: string | null; health: number; mana: number; stamina: number };
+const latestState = async (row: LiveColumns, ctx: Context) => withLatestState(row, await ctx.loaders.liveState.load(row.id));
+
 const byCreation = { orderBy: { createdAt: 'asc', id: 'asc' } } as const;
 
 export const CharacterRef = builder.drizzleObject('characters', {
@@ -47,10 +57,10 @@ export const CharacterRef = builder.drizzleObject('characters', {
     }),
     raceId: t.exposeString('raceId', { nullable: true, description: 'The Race chosen at creation, if any.' }),
     classId: t.exposeString('classId', { nullable: true, description: 'The CharacterClass chosen at creation, if any.' }),
-    currentRoomId: t.exposeString('currentRoomId', { nullable: true }),
-    health: t.exposeInt('health'),
-    mana: t.exposeInt('mana'),
-    stamina: t.exposeInt('stamina'),
+    currentRoomId: t.string({ nullable: true, ...liveField, resolve: async (c, _a, ctx) => (await latestState(c, ctx)).currentRoomId }),
+    health: t.int({ ...liveField, resolve: async (c, _a, ctx) => (await latestState(c, ctx)).health }),
+    mana: t.int({ ...liveField, resolve: async (c, _a, ctx) => (await latestState(c, ctx)).mana }),
+    stamina: t.int({ ...liveField, resolve: async (c, _a, ctx) => (await latestState(c, ctx)).stamina }),
     inventoryMaxSlots: t.exposeInt('inventoryMaxSlots'),
     inventoryExpansionLevel: t.exposeInt('inventoryExpansionLevel'),
     player: t.relation('player'),
@@ -73,6 +83,12 @@ type CharacterQuery = (options: { where: { id: string } }) => Parameters<Context
  */
 export async function committedCharacter(query: CharacterQuery, parent: { characterId: string }, _args: unknown, ctx: Context) {
   return (await ctx.db.query.characters.findFirst(query({ where: { id: parent.characterId } })))!;
+}
+
+/** A character with the selection the client asked for, through the character cache (planned rows). */
+export function readCharacter(query: CharacterQuery, id: string, ctx: Context) {
+  const options = query({ where: { id } });
+  return ctx.cache.read('character', characterKey(id), options, () => ctx.db.query.characters.findFirst(options), CHARACTER_TTL_SECONDS);
 }
 
 /** A mutation payload carrying just the changed character. */
@@ -100,17 +116,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     description: 'A character with everything it owns; cached for 5 minutes per selection, dropped on every change.',
     extensions: staleOn('characterChanged', 'accountDeleted'),
-    resolve: (query, _root, { id }, ctx) => {
-      if (!isUuid(String(id))) return null;
-      const options = query({ where: { id: String(id) } });
-      return ctx.cache.read(
-        'character',
-        characterKey(String(id)),
-        options,
-        () => ctx.db.query.characters.findFirst(options),
-        CHARACTER_TTL_SECONDS,
-      );
-    },
+    resolve: (query, _root, { id }, ctx) => (isUuid(String(id)) ? readCharacter(query, String(id), ctx) : null),
   }),
   characters: t.drizzleConnection(
     {
@@ -140,29 +146,3 @@ builder.mutationFields((t) => ({
     resolve: characterWrite(async (ctx, playerId, { input }) => ({ characterId: (await createCharacter(ctx.db, playerId, input)).id })),
   }),
 }));
-
-const CharacterStateInput = builder.inputType('CharacterStateInput', {
-  description: 'Live state. Omitted fields keep their value.',
-  fields: (t) => ({
-    characterId: t.id(),
-    currentRoomId: t.string({ required: false }),
-    health: t.int({ required: false }),
-    mana: t.int({ required: false }),
-    stamina: t.int({ required: false }),
-  }),
-});
-
-const UpdateCharacterStatePayload = characterPayload('UpdateCharacterStatePayload');
-
-builder.mutationField('updateCharacterState', (t) =>
-  t.field({
-    type: UpdateCharacterStatePayload,
-    description: 'Sets room, health, mana and stamina; vitals stay between 0 and the maximums the attributes allow.',
-    args: { input: t.arg({ type: CharacterStateInput }) },
-    authScopes: { player: true },
-    errors: playerErrors(ForbiddenError, NotFoundError),
-    resolve: characterWrite((ctx, playerId, { input }) =>
-      updateCharacterState(ctx.db, playerId, { ...input, characterId: String(input.characterId) }),
-    ),
-  }),
-);

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { players } from '../accounts/tables.js';
 
 export const RANKS = ['normal', 'iron', 'bronze', 'silver', 'gold', 'diamond'] as const;
@@ -27,6 +27,9 @@ export const characters = pgTable(
     health: integer().notNull(),
     mana: integer().notNull(),
     stamina: integer().notNull(),
+    // The sequence (accept time in ms, strictly increasing per character) of the live state
+    // last written: a write-behind flush applies only if its state is newer (src/live-state/).
+    liveStateSeq: bigint('live_state_seq', { mode: 'number' }).notNull().default(0),
     inventoryMaxSlots: integer('inventory_max_slots').notNull().default(20),
     inventoryExpansionLevel: integer('inventory_expansion_level').notNull().default(0),
     createdAt: timestamp('created_at', { precision: 3, withTimezone: true }).notNull().defaultNow(),

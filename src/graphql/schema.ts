@@ -7,6 +7,7 @@ import '../characters/graphql.js';
 import '../drafts/graphql.js';
 import '../essences/graphql.js';
 import '../inventory/graphql.js';
+import '../live-state/graphql.js';
 import '../quests/graphql.js';
 import '../reference/graphql.js';
 import '../social/graphql.js';

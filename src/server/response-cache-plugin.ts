@@ -12,7 +12,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { REQUEST_LIMITS } from '../limits.js';
 import { isUuid } from '../validation.js';
-import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
+import { CHARACTER_TTL_SECONDS, characterKey, RESPONSE_FIELD_PREFIX } from '../cache/keys.js';
 import type { FillGuard, ReadCache } from '../cache/read-cache.js';
 import { uncoveredFields } from '../graphql/freshness.js';
 
@@ -86,7 +86,7 @@ export function useCharacterResponseCache(cache: ReadCache, schema: GraphQLSchem
       if (!plan || (plan.selectsEmail && request.headers.has('authorization'))) return;
       const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
       if (typeof id !== 'string' || !isUuid(id)) return;
-      const field = `response:${createHash('sha1')
+      const field = `${RESPONSE_FIELD_PREFIX}${createHash('sha1')
         .update(`${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`)
         .digest('base64url')}`;
       const found = await cache.lookup<ExecutionResult>('response', characterKey(id), field, { gameVersion: true });

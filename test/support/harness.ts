@@ -8,6 +8,7 @@ import { print, type GraphQLFormattedError } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createServices, type Services } from '../../src/context.js';
+import type { LiveStateOptions } from '../../src/live-state/flusher.js';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/client.js';
 import { collectStatements } from '../../src/db/statement-log.js';
 import { connectRedis, type RedisHandle } from '../../src/redis/client.js';
@@ -76,11 +77,16 @@ async function freshRedisUrl(): Promise<string> {
   return url;
 }
 
+export interface InstanceOptions {
+  draftTtlSeconds?: number;
+  liveState?: LiveStateOptions;
+}
+
 /**
  * The test file's app: started before its first test, closed after its last. The returned
  * object stands for the started app, so tests write `app.gql(…)` as usual.
  */
-export function useTestApp(options: { draftTtlSeconds?: number } = {}): TestApp {
+export function useTestApp(options: InstanceOptions = {}): TestApp {
   let started: TestApp | undefined;
   beforeAll(async () => {
     started = await startTestApp(options);
@@ -94,13 +100,13 @@ export function useTestApp(options: { draftTtlSeconds?: number } = {}): TestApp 
   });
 }
 
-export async function startTestApp(options: { draftTtlSeconds?: number } = {}): Promise<TestApp> {
+export async function startTestApp(options: InstanceOptions = {}): Promise<TestApp> {
   const [databaseUrl, redisUrl] = await Promise.all([freshDatabaseUrl(), freshRedisUrl()]);
   return startInstance(databaseUrl, redisUrl, options);
 }
 
 /** A server instance on given PostgreSQL and Redis URLs: two of them on the same URLs are two instances of one deployment. */
-export async function startInstance(databaseUrl: string, redisUrl: string, options: { draftTtlSeconds?: number } = {}): Promise<TestApp> {
+export async function startInstance(databaseUrl: string, redisUrl: string, options: InstanceOptions = {}): Promise<TestApp> {
   const logLines: string[] = [];
   const log = capturingLogger(logLines);
   const database = await connectPostgres(databaseUrl, { poolSize: 10, log });
@@ -136,6 +142,7 @@ export async function startInstance(databaseUrl: string, redisUrl: string, optio
     async close() {
       await yoga.dispose();
       await events.close();
+      await services.liveStates.close();
       await redisHandle.close();
       await database.close();
     },

@@ -75,6 +75,7 @@ CREATE TABLE "player_best_scores" (
 	"reached_at" timestamp(0) with time zone NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "characters" ADD COLUMN "live_state_seq" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX "chat_messages_channel_created_at_idx" ON "chat_messages" ("channel","created_at","id");--> statement-breakpoint
 CREATE INDEX "chat_messages_sender_id_idx" ON "chat_messages" ("sender_id");--> statement-breakpoint
 CREATE INDEX "daily_challenge_results_player_id_idx" ON "daily_challenge_results" ("player_id");--> statement-breakpoint
