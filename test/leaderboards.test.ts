@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { getNamedType, type GraphQLInputType, isInputObjectType } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dailyBoardKey, GLOBAL_BOARD_KEY } from '../src/cache/keys.js';
 import { schema } from '../src/graphql/schema.js';
 import { dailyChallenge } from '../src/progress/daily-challenges.js';
@@ -14,14 +14,10 @@ import {
   SubmitGameResultDocument,
   type SubmitGameResultInput,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { registerPlayer, type SignedInPlayer } from './support/players.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 const redis = () => app.redisHandle.redis;
 const db = () => app.services.db;

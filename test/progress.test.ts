@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { achievementsKey, STATS_KEY, savesKey } from '../src/cache/keys.js';
 import { designChallenge } from '../src/progress/daily-challenges.js';
 import { dailyChallenges, gameResults, gameSaves, playerAchievements } from '../src/progress/tables.js';
@@ -20,14 +20,10 @@ import {
   WriteSaveDocument,
   type WriteSaveInput,
 } from './generated/graphql.js';
-import { startInstance, startTestApp, type TestApp } from './support/harness.js';
+import { startInstance, useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer, uniqueName } from './support/players.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 const redis = () => app.redisHandle.redis;
 const db = () => app.services.db;

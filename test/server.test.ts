@@ -1,19 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServices } from '../src/context.js';
 import { connectPostgres } from '../src/db/client.js';
 import { connectRedis } from '../src/redis/client.js';
 import { createServer } from '../src/server/yoga.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { createLogger } from '../src/logger.js';
 import { registerPlayer } from './support/players.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 describe('endpoints', () => {
   it('/health answers 200 while the process is alive', async () => {

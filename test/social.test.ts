@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq, or } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chatRateKey, dmChannel } from '../src/social/chat.js';
 import { chatMessages, friendships } from '../src/social/tables.js';
 import {
@@ -11,14 +11,10 @@ import {
   RemoveFriendDocument,
   SendChatMessageDocument,
 } from './generated/graphql.js';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { useTestApp } from './support/harness.js';
 import { registerPlayer, type SignedInPlayer } from './support/players.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 const add = (from: SignedInPlayer, playerId: string) =>
   app.gql(AddFriendDocument, { playerId }, { token: from.token }).then((r) => r.data!.addFriend);
