@@ -59,6 +59,8 @@ export interface StaleKeys {
   gameVersion?: string;
   /** Players to take off every leaderboard that may still hold them. */
   boardMembers?: string[];
+  /** Drop the leaderboards themselves (rebuilt from PostgreSQL on their next read). */
+  boards?: boolean;
 }
 
 const stale = (parts: Partial<StaleKeys>): StaleKeys => ({ charactersOfPlayers: [], characters: [], keys: [], responsesOf: [], ...parts });
@@ -80,7 +82,8 @@ export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T
       boardMembers: [playerId],
     }),
   referenceDataApplied: ({ version }) => stale({ gameVersion: version }),
-  worldImported: () => stale({ everything: true }),
+  // Boards are indexes of PostgreSQL, not checked against the epoch: drop them too.
+  worldImported: () => stale({ everything: true, boards: true }),
 };
 
 export function staleKeysOf(change: Change): StaleKeys {
@@ -106,6 +109,7 @@ export async function announce(deps: InvalidationDeps, ...changes: Change[]): Pr
   for (const { gameVersion } of parts) if (gameVersion) await publishGameVersion(deps.redis, gameVersion);
   const members = parts.flatMap((part) => part.boardMembers ?? []);
   if (members.length > 0) await removeFromBoards(deps.redis, members);
+  if (parts.some((part) => part.boards)) await deps.redis.del(...liveBoardKeys()).catch(() => undefined);
 }
 
 /** The boards a player can be on: the global one and the daily ones not yet expired. */

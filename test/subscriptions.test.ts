@@ -2,6 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type HttpServer } from '../src/server/http.js';
 import { chatTopic, dmChannel } from '../src/social/chat.js';
@@ -276,5 +278,31 @@ describe('Redis outage', () => {
     await send(app, player, 'room:outage', 'back again');
     expect((await sub.result(1, 1_000)).data?.chatMessages).toMatchObject({ body: 'back again' });
     await sub.close();
+  });
+});
+
+describe('limits over WebSocket, as over HTTP', () => {
+  /** What a raw graphql-ws subscription ends with: the `error` payload, or null when it completes. */
+  async function ending(query: string): Promise<unknown> {
+    const client = createClient({ url: `ws://127.0.0.1:${httpA.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      return await new Promise((resolve) => client.subscribe({ query }, { next: () => {}, error: resolve, complete: () => resolve(null) }));
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  it('a syntax error names the rule but never quotes the document back', async () => {
+    const errors = (await ending('subscription { "hunter2-secret" }')) as Array<{ message: string }>;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/Syntax Error/);
+    expect(JSON.stringify(errors)).not.toContain('hunter2');
+  });
+
+  it('a document of more than 1,000 tokens is refused while parsing', async () => {
+    const fields = Array.from({ length: 600 }, (_, i) => `f${i}: __typename`).join(' ');
+    const errors = (await ending(`subscription { ${fields} }`)) as Array<{ message: string }>;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/1000 tokens/);
   });
 });

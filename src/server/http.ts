@@ -4,6 +4,8 @@ import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST
 import { useServer } from 'graphql-ws/use/ws';
 import { isAsyncIterable } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { REQUEST_LIMITS } from '../limits.js';
+import { withoutEchoedInput } from './no-echo.js';
 import type { GuildhallYoga } from './yoga.js';
 
 export interface HttpServer {
@@ -44,20 +46,28 @@ export function listen(yoga: GuildhallYoga, port: number, host?: string): Promis
 export function serveGraphQL(server: Server, yoga: GuildhallYoga): HttpServer {
   server.removeAllListeners('request');
   server.on('request', yoga);
-  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // A message is bounded like a request body (the HTTP path's request guard does not see it).
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.maxBodyBytes });
   const graphqlWs = useServer<Record<string, unknown>>(
     {
       execute: (args) => (args.rootValue as Roots).execute(args),
       subscribe: (args) => (args.rootValue as Roots).stream!,
       onSubscribe: async (ctx, _id, params) => {
         // Yoga builds the context from a Request: this one carries the socket's token.
-        const request = new Request(`http://localhost${yoga.graphqlEndpoint}`, { headers: authorizationOf(ctx.connectionParams) });
+        // It also carries X-Forwarded-For, so TRUST_PROXY sees the client's address as over HTTP.
+        const forwarded = ctx.extra.request.headers['x-forwarded-for'];
+        const headers = {
+          ...authorizationOf(ctx.connectionParams),
+          ...(typeof forwarded === 'string' ? { 'x-forwarded-for': forwarded } : {}),
+        };
+        const request = new Request(`http://localhost${yoga.graphqlEndpoint}`, { headers });
         const enveloped = yoga.getEnveloped({ req: ctx.extra.request, request, params });
         let document: ExecutionArgs['document'];
         try {
-          document = enveloped.parse(params.query);
+          document = enveloped.parse(params.query, { maxTokens: REQUEST_LIMITS.maxTokens });
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+          // As over HTTP: the rule and the place, never the input quoted back.
+          return [error instanceof GraphQLError ? withoutEchoedInput(error) : new GraphQLError('Syntax error')];
         }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return [...errors];
