@@ -29,6 +29,7 @@ import {
   ViewerDocument,
 } from './generated/graphql.js';
 import { startInstance, startTestApp, type TestApp } from './support/harness.js';
+import { waitUntil } from './support/wait.js';
 import { createCharacterFor, registerPlayer, uniqueCharacterName, type SignedInPlayer } from './support/players.js';
 import { freePort } from './support/throwaway.js';
 
@@ -259,13 +260,7 @@ describe('Redis failure', () => {
       '--logfile',
       join(dir, 'redis.log'),
     ]);
-  async function waitFor(condition: () => Promise<boolean>) {
-    for (let i = 0; i < 100; i++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('timed out');
-  }
+  const waitFor = (condition: () => Promise<boolean>) => waitUntil(condition, 'Redis to come and go', 5_000, 50);
 
   beforeAll(async () => {
     port = await freePort();

@@ -18,19 +18,14 @@ import {
   RegisterDocument,
 } from './generated/graphql.js';
 import { startInstance, startTestApp, type TestApp } from './support/harness.js';
+import { waitUntil } from './support/wait.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer } from './support/players.js';
 import { post, spawnServer } from './support/process.js';
 
 type State = { currentRoomId?: string; health?: number; mana?: number; stamina?: number };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(25);
-  }
-}
+const waitFor = (check: () => Promise<boolean>, timeoutMs = 5000) => waitUntil(check, 'the live state condition', timeoutMs);
 
 const update = (app: TestApp, player: SignedInPlayer, characterId: string, state: State) =>
   app.gql(LiveUpdateDocument, { input: { characterId, ...state } }, { token: player.token }).then((r) => r.data!.updateCharacterState);

@@ -19,6 +19,7 @@ import {
   TavernGameEventsDocument,
 } from './generated/graphql.js';
 import { startInstance, startTestApp, type TestApp } from './support/harness.js';
+import { waitUntil } from './support/wait.js';
 import { subscribeSse, subscribeWs, type Live } from './support/live.js';
 import { registerPlayer, uniqueName, type SignedInPlayer } from './support/players.js';
 import { freePort } from './support/throwaway.js';
@@ -41,13 +42,7 @@ afterAll(async () => {
 const redis = () => a.redisHandle.redis;
 const subscribers = async (topic: string) => Number(((await redis().pubsub('NUMSUB', topic)) as [string, number])[1]);
 
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const until = (condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000) => waitUntil(condition, what, timeoutMs, 10);
 
 /** Waits until `count` subscriptions are open on `app` and Redis carries the topic. */
 async function live(app: TestApp, count: number, topic: string) {

@@ -5,7 +5,8 @@
 // servers' RSS per 1,000 subscriptions.
 // BENCH_SUBSCRIBERS (default 1000) and BENCH_ROUNDS (default 30) override.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rssMb } from '../support/wait.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
 import { print } from 'graphql';
@@ -30,7 +31,6 @@ function startServer(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? NaN) / 1024;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function gql(port: number, query: string, variables: object, token?: string) {

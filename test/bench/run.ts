@@ -5,7 +5,8 @@
 // BENCH_DURATION (seconds, default 10) and BENCH_CONNECTIONS (default 32) override.
 // P7 (leaderboards on 1M players, test/bench/progress.ts) runs last; BENCH_P7=0 skips it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rssMb } from '../support/wait.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
@@ -34,11 +35,6 @@ function startProcess(args: string[], env: Record<string, string>, readyWhen: Re
       if (readyWhen.test(line)) resolve(child);
     });
   });
-}
-
-function rssMb(pid: number): number {
-  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return match ? Number(match[1]) / 1024 : NaN;
 }
 
 async function sqlStats(port: number, operation: string): Promise<{ sum: number; count: number }> {

@@ -2,14 +2,13 @@
 // embedded (on a fresh .data, then on a restart) and in services mode. Run `npm run build` first
 // (npm install does it). Prints a table and writes bench-results/start-<time>.json.
 import { spawn } from 'node:child_process';
+import { rssMb } from '../support/wait.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startThrowawayServices } from '../support/throwaway.js';
 
 const START_ARGS = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start.split(' ').slice(1) as string[];
-
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** Starts the server as `npm start` runs it; resolves with the time to its first answered query and its RSS once idle. */
 async function measure(env: Record<string, string>): Promise<{ firstAnswerMs: number; idleRssMb: number }> {
