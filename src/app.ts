@@ -1,12 +1,12 @@
 import { type Config, exposureOf, StartupError } from './config.js';
-import { createServices, type Services } from './context.js';
+import type { Services } from './context.js';
 import { embeddedDataDir } from './db/client.js';
 import { openDatabase } from './db/open.js';
 import { prepareEmbeddedDatabase } from './embedded.js';
 import { type Logger, redactUrl } from './logger.js';
 import { openRedis } from './redis/client.js';
 import { connectEventBus, inProcessEventBus } from './redis/pubsub.js';
-import { createServer, type GuildhallYoga } from './server/yoga.js';
+import type { GuildhallYoga } from './server/yoga.js';
 
 export interface App {
   yoga: GuildhallYoga;
@@ -17,7 +17,11 @@ export interface App {
 /** Opens the database (migrated, and in embedded mode seeded) and Redis, and builds the server around them. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
   if (!config.DATABASE_URL) await prepareEmbeddedDatabase(embeddedDataDir(config.DATA_DIR), log);
-  const database = await openDatabase(config, log);
+  const opening = openDatabase(config, log);
+  // The schema and the server's plugins load while the database opens (PGlite compiles its
+  // WebAssembly on another thread meanwhile): a second start answers sooner.
+  const [{ createServices }, { createServer }] = await Promise.all([import('./context.js'), import('./server/yoga.js')]);
+  const database = await opening;
   await database.ping().catch(async (error: Error) => {
     await database.close().catch(() => {});
     throw new StartupError(`Cannot reach PostgreSQL at ${redactUrl(config.DATABASE_URL ?? '')}: ${error.message}`);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type App, startApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv, StartupError } from './config.js';
 import { createLogger } from './logger.js';
-import { type HttpServer, serveGraphQL } from './server/http.js';
+import type { HttpServer } from './server/http.js';
 
 /** A problem a person can act on is one line on stderr and exit code 1; anything else throws. */
 function exitOnStartupError(error: unknown): never {
@@ -43,7 +43,8 @@ let app: App;
 let http: HttpServer;
 try {
   await takePort(server, config.PORT);
-  app = await startApp(config, log);
+  const [started, { serveGraphQL }] = await Promise.all([startApp(config, log), import('./server/http.js')]);
+  app = started;
   http = serveGraphQL(server, app.yoga);
 } catch (error) {
   exitOnStartupError(error);
