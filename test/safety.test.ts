@@ -128,6 +128,18 @@ describe('sessions', () => {
     expect(ttl).toBeLessThanOrEqual(3600);
   });
 
+  it('a signed-in request renews its session and its index entry for another hour', async () => {
+    const player = await registerPlayer(app);
+    await redis().expire(sessionKey(player.token), 100);
+    await redis().zadd(playerSessionsKey(player.id), 1, player.token);
+    await redis().expire(playerSessionsKey(player.id), 100);
+    const before = Date.now();
+    expect(await viewerOf(player.token)).toMatchObject({ id: player.id });
+    expect(await redis().ttl(sessionKey(player.token))).toBeGreaterThan(3590);
+    expect(await redis().ttl(playerSessionsKey(player.id))).toBeGreaterThan(3590);
+    expect(Number(await redis().zscore(playerSessionsKey(player.id), player.token))).toBeGreaterThanOrEqual(before + 3590_000);
+  });
+
   it('deleting an account ends every session: the other tokens read as anonymous and cannot write', async () => {
     const player = await registerPlayer(app);
     const tokens = [player.token, await signInAgain(player), await signInAgain(player)];
