@@ -141,6 +141,35 @@ export class ReadCache {
     }
   }
 
+  /**
+   * One round trip: the bytes of a value stored by `fill` under `game:version`, exactly as
+   * JSON.stringify wrote them, if its entry is valid now (same epoch, same `game:version`);
+   * null on a miss or when the cache cannot be used. The entry is not parsed: its bytes
+   * after the guard prefix `{"e":…,"g":…,"v":` are the value, so a whole response can be
+   * written as it arrives. A miss counts nothing (the caller falls back to `lookup`).
+   */
+  async storedBytes(tier: string, key: string, field: string): Promise<Buffer | null> {
+    if (!(await this.usable())) return null;
+    try {
+      const results = await this.redis.pipeline().get(CACHE_EPOCH_KEY).get(GAME_VERSION_KEY).hgetBuffer(key, field).exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('pipeline returned nothing');
+      const entry = results[2]![1] as Buffer | null;
+      if (!entry) return null;
+      const prefix = Buffer.from(`{"e":${JSON.stringify(results[0]![1] ?? '')},"g":${JSON.stringify(results[1]![1] ?? '')},"v":`);
+      const valid =
+        entry.length > prefix.length + 1 &&
+        entry[entry.length - 1] === 0x7d &&
+        entry.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+      if (!valid) return null;
+      this.metrics.cacheHits.inc({ tier });
+      return entry.subarray(prefix.length, entry.length - 1);
+    } catch (error) {
+      this.markDegraded((error as Error).message);
+      return null;
+    }
+  }
+
   /** Stores a value read after `lookup`, unless a write or an outage came in between. */
   async fill(guard: FillGuard, value: unknown, ttlSeconds: number): Promise<void> {
     const entry = JSON.stringify({ e: guard.epoch, g: guard.game, v: value });
