@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
+import { Readable } from 'node:stream';
 import {
   Kind,
   parse,
@@ -215,8 +216,9 @@ export function answerHitsFirst(next: RequestListener, responses: CharacterRespo
         response.end(stored);
         return;
       }
-      // @whatwg-node/server builds the Request from a body already read when it is on `body`.
-      (request as IncomingMessage & { body?: Buffer }).body = body;
+      // @whatwg-node/server builds the Request from a body already read when it is on `body`;
+      // as a stream (a Buffer there would be walked key by key, one key per byte).
+      (request as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
       next(request, response);
     });
   };

@@ -7,7 +7,9 @@
 //   P3 bondEssence on free slots       vs node:http + the same locked transaction (postgres.js)
 //   P4 assignDrink in running games    vs node:http + the tavern's Lua script run directly
 // Results go to bench-results/latest.json (and a timestamped copy; the folder is git-ignored).
-// BENCH_DURATION (seconds, default 10) and BENCH_CONNECTIONS (default 32) override.
+// Baseline and Guildhall run alternately BENCH_ROUNDS times (default 3); medians count.
+// BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 32) and
+// BENCH_ONLY (e.g. P1,P3) override; BENCH_SERVER_ARGS passes node flags to the server.
 // P7 (leaderboards on 1M players, test/bench/progress.ts) runs last; BENCH_P7=0 skips it.
 import { spawn, execFileSync, execSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +37,9 @@ const P3_PLAYERS = Number(process.env.BENCH_P3_PLAYERS ?? 200 * DURATION);
 /** P4: this many two-player tavern games, drinks assigned round-robin across them. */
 const P4_GAMES = 64;
 const GOALS = { P1: 0.5, P2: 0.45, P3: 0.5, P4: 0.5, rssMb: 160 };
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_ONLY=P1,P3 runs only those workloads (P7 has its own switch, BENCH_P7). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'P1,P2,P3,P4').split(',').map((name) => name.trim().toUpperCase()));
 const METRICS_TOKEN = randomBytes(24).toString('base64url');
 const log = createLogger('silent');
 const step = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -86,6 +91,8 @@ interface Measured {
   redisCommandsPerRequest?: number;
   cpuMsPerRequest?: number;
   peakRssMb?: number;
+  /** With rounds: every round's req/s (this result is the median one). */
+  roundsRps?: number[];
 }
 
 type BenchRequest = string | { body: string; headers?: Record<string, string> };
@@ -210,6 +217,47 @@ function commitOf(): string {
   }
 }
 
+/**
+ * Runs the baseline and Guildhall alternately, BENCH_ROUNDS times (default 3); each side is
+ * represented by its round of median req/s (with the peak RSS of all its rounds).
+ */
+async function interleaved(baseline: () => Promise<Measured>, ours: () => Promise<Measured>): Promise<[Measured, Measured]> {
+  const runs: [Measured[], Measured[]] = [[], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    runs[0].push(await baseline());
+    runs[1].push(await ours());
+  }
+  const median = (sides: Measured[]): Measured => {
+    const middle = [...sides].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(sides.length / 2)]!;
+    const peaks = sides.map((run) => run.peakRssMb ?? 0);
+    return { ...middle, peakRssMb: Math.max(...peaks), roundsRps: sides.map((run) => Math.round(run.requestsPerSecond)) };
+  };
+  return [median(runs[0]), median(runs[1])];
+}
+
+/** A workload's line in latest.json: Guildhall's run against its baseline's. */
+function workload(ours: Measured, theirs: Measured) {
+  return {
+    rps: Math.round(ours.requestsPerSecond),
+    baselineRps: Math.round(theirs.requestsPerSecond),
+    ratio: Number((ours.requestsPerSecond / theirs.requestsPerSecond).toFixed(3)),
+    p50Ms: ours.p50,
+    p99Ms: ours.p99,
+    baselineP99Ms: theirs.p99,
+    sqlPerRequest: Number((ours.sqlPerRequest ?? 0).toFixed(2)),
+    redisCommandsPerRequest: Number((ours.redisCommandsPerRequest ?? 0).toFixed(2)),
+    baselineRedisCommandsPerRequest: Number((theirs.redisCommandsPerRequest ?? 0).toFixed(2)),
+    cpuMsPerRequest: Number((ours.cpuMsPerRequest ?? 0).toFixed(3)),
+    baselineCpuMsPerRequest: Number((theirs.cpuMsPerRequest ?? 0).toFixed(3)),
+    peakRssMb: Math.round(ours.peakRssMb ?? 0),
+    baselinePeakRssMb: Math.round(theirs.peakRssMb ?? 0),
+    errors: ours.errors + ours.non2xx,
+    baselineErrors: theirs.errors + theirs.non2xx,
+    roundsRps: ours.roundsRps,
+    baselineRoundsRps: theirs.roundsRps,
+  };
+}
+
 const children: ChildProcess[] = [];
 const services = await startThrowawayServices();
 try {
@@ -233,8 +281,9 @@ try {
     .sort((a, b) => a.name.slice(-1).localeCompare(b.name.slice(-1)) || a.name.localeCompare(b.name));
 
   const [guildhallPort, p1Port, p2Port, p3Port, p4Port] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  // BENCH_SERVER_ARGS: node flags for the server that NODE_OPTIONS refuses (--cpu-prof, --heap-prof).
   const guildhall = await startProcess(
-    ['dist/src/main.js'],
+    [...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
     {
       DATABASE_URL: databaseUrl,
       REDIS_URL: services.redisUrl,
@@ -347,29 +396,63 @@ try {
   const zipfBody = () => p1Body(ids[pick()]!);
   const guildhallWatch = (operation: string) => ({ pid: guildhall.pid!, operation });
   const results: Record<string, Measured> = {};
-  results.p1Baseline = await measure('P1 baseline (node:http + one Redis GET)', p1Port, zipfBody, { pid: p1Pid });
-  results.p1 = await measure('P1 guildhall: warm character(id), Zipf ids', guildhallPort, zipfBody, guildhallWatch('BenchP1'));
-  results.p2Baseline = await measure('P2 baseline (node:http + one json_agg statement)', p2Port, () => p2Body, { pid: p2Pid });
-  results.p2 = await measure('P2 guildhall: characters(first: 50), nested', guildhallPort, () => p2Body, guildhallWatch('BenchP2'));
-  results.p3Baseline = await measure('P3 baseline (node:http + the bond transaction)', p3Port, p3Requests(false), { pid: p3Pid });
-  const p3BaselineBonds = await resetP3(database.db);
-  results.p3 = await measure('P3 guildhall: bondEssence, free slots', guildhallPort, p3Requests(true), guildhallWatch('BenchP3'));
-  const p3Bonds = await resetP3(database.db);
-  const drinksBefore = await drinks();
-  results.p4Baseline = await measure('P4 baseline (node:http + GET + the ASSIGN script)', p4Port, p4Requests('header'), { pid: p4Pid });
-  const drinksBetween = await drinks();
-  results.p4 = await measure('P4 guildhall: assignDrink, 64 running games', guildhallPort, p4Requests('token'), guildhallWatch('BenchP4'));
-  const drinksAfter = await drinks();
+  const summary: Record<string, ReturnType<typeof workload> & { goal: number; [detail: string]: unknown }> = {};
+  if (ONLY.has('P1')) {
+    const [theirs, ours] = await interleaved(
+      () => measure('P1 baseline (node:http + one Redis GET)', p1Port, zipfBody, { pid: p1Pid }),
+      () => measure('P1 guildhall: warm character(id), Zipf ids', guildhallPort, zipfBody, guildhallWatch('BenchP1')),
+    );
+    Object.assign(results, { p1Baseline: theirs, p1: ours });
+    summary.P1 = { ...workload(ours, theirs), goal: GOALS.P1, bodiesIdentical: p1Identical };
+  }
+  if (ONLY.has('P2')) {
+    const [theirs, ours] = await interleaved(
+      () => measure('P2 baseline (node:http + one json_agg statement)', p2Port, () => p2Body, { pid: p2Pid }),
+      () => measure('P2 guildhall: characters(first: 50), nested', guildhallPort, () => p2Body, guildhallWatch('BenchP2')),
+    );
+    Object.assign(results, { p2Baseline: theirs, p2: ours });
+    summary.P2 = { ...workload(ours, theirs), goal: GOALS.P2, bodiesIdentical: p2Identical };
+  }
   // Every write answered must have been made (a refusal is a 200 with an error in the union).
-  const writes = {
-    p3: { answered: results.p3.requests, bonds: p3Bonds },
-    p3Baseline: { answered: results.p3Baseline.requests, bonds: p3BaselineBonds },
-    p4: { answered: results.p4.requests, drinks: drinksAfter - drinksBetween },
-    p4Baseline: { answered: results.p4Baseline.requests, drinks: drinksBetween - drinksBefore },
-  };
-  step(
-    `writes made per request answered: P3 ${p3Bonds}/${results.p3.requests} (baseline ${p3BaselineBonds}/${results.p3Baseline.requests}), P4 ${writes.p4.drinks}/${results.p4.requests} (baseline ${writes.p4Baseline.drinks}/${results.p4Baseline.requests})`,
-  );
+  if (ONLY.has('P3')) {
+    const writes = { ours: { answered: 0, bonds: 0 }, baseline: { answered: 0, bonds: 0 } };
+    const counted = (side: keyof typeof writes) => async (measured: Measured) => {
+      writes[side].answered += measured.requests;
+      writes[side].bonds += await resetP3(database.db);
+      return measured;
+    };
+    const [theirs, ours] = await interleaved(
+      () => measure('P3 baseline (node:http + the bond transaction)', p3Port, p3Requests(false), { pid: p3Pid }).then(counted('baseline')),
+      () =>
+        measure('P3 guildhall: bondEssence, free slots', guildhallPort, p3Requests(true), guildhallWatch('BenchP3')).then(counted('ours')),
+    );
+    Object.assign(results, { p3Baseline: theirs, p3: ours });
+    step(
+      `P3 bonds made / requests answered: ${writes.ours.bonds}/${writes.ours.answered} (baseline ${writes.baseline.bonds}/${writes.baseline.answered})`,
+    );
+    summary.P3 = { ...workload(ours, theirs), goal: GOALS.P3, writes };
+  }
+  if (ONLY.has('P4')) {
+    const writes = { ours: { answered: 0, drinks: 0 }, baseline: { answered: 0, drinks: 0 } };
+    const counted = (side: keyof typeof writes, run: () => Promise<Measured>) => async () => {
+      const before = await drinks();
+      const measured = await run();
+      writes[side].answered += measured.requests;
+      writes[side].drinks += (await drinks()) - before;
+      return measured;
+    };
+    const [theirs, ours] = await interleaved(
+      counted('baseline', () => measure('P4 baseline (node:http + GET + the ASSIGN script)', p4Port, p4Requests('header'), { pid: p4Pid })),
+      counted('ours', () =>
+        measure('P4 guildhall: assignDrink, 64 running games', guildhallPort, p4Requests('token'), guildhallWatch('BenchP4')),
+      ),
+    );
+    Object.assign(results, { p4Baseline: theirs, p4: ours });
+    step(
+      `P4 drinks made / requests answered: ${writes.ours.drinks}/${writes.ours.answered} (baseline ${writes.baseline.drinks}/${writes.baseline.answered})`,
+    );
+    summary.P4 = { ...workload(ours, theirs), goal: GOALS.P4, writes };
+  }
   await database.close();
 
   const p7 =
@@ -389,30 +472,7 @@ try {
         });
   Object.assign(results, p7?.results);
 
-  const workload = (ours: Measured, theirs: Measured) => ({
-    rps: Math.round(ours.requestsPerSecond),
-    baselineRps: Math.round(theirs.requestsPerSecond),
-    ratio: Number((ours.requestsPerSecond / theirs.requestsPerSecond).toFixed(3)),
-    p50Ms: ours.p50,
-    p99Ms: ours.p99,
-    baselineP99Ms: theirs.p99,
-    sqlPerRequest: Number((ours.sqlPerRequest ?? 0).toFixed(2)),
-    redisCommandsPerRequest: Number((ours.redisCommandsPerRequest ?? 0).toFixed(2)),
-    baselineRedisCommandsPerRequest: Number((theirs.redisCommandsPerRequest ?? 0).toFixed(2)),
-    cpuMsPerRequest: Number((ours.cpuMsPerRequest ?? 0).toFixed(3)),
-    baselineCpuMsPerRequest: Number((theirs.cpuMsPerRequest ?? 0).toFixed(3)),
-    peakRssMb: Math.round(ours.peakRssMb ?? 0),
-    baselinePeakRssMb: Math.round(theirs.peakRssMb ?? 0),
-    errors: ours.errors + ours.non2xx,
-    baselineErrors: theirs.errors + theirs.non2xx,
-  });
-  const summary = {
-    P1: { ...workload(results.p1!, results.p1Baseline!), goal: GOALS.P1, bodiesIdentical: p1Identical },
-    P2: { ...workload(results.p2!, results.p2Baseline!), goal: GOALS.P2, bodiesIdentical: p2Identical },
-    P3: { ...workload(results.p3!, results.p3Baseline!), goal: GOALS.P3, writes: { ours: writes.p3, baseline: writes.p3Baseline } },
-    P4: { ...workload(results.p4!, results.p4Baseline!), goal: GOALS.P4, writes: { ours: writes.p4, baseline: writes.p4Baseline } },
-  };
-  const peakRss = Math.max(...Object.values(summary).map((w) => w.peakRssMb));
+  const peakRss = Math.max(0, ...Object.values(summary).map((w) => w.peakRssMb));
 
   const cell = (value: number | undefined, digits: number, width: number) =>
     (value === undefined ? '-' : value.toFixed(digits)).padStart(width);
