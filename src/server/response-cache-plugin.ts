@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { Readable } from 'node:stream';
 import {
@@ -110,9 +110,9 @@ export class CharacterResponses {
     if (!plan || (plan.selectsEmail && signedIn)) return null;
     const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
     if (typeof id !== 'string' || !isUuid(id)) return null;
-    const field = `${RESPONSE_FIELD_PREFIX}${createHash('sha1')
-      .update(`${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`)
-      .digest('base64url')}`;
+    // One-shot hashing (no Hash object): the same digest as createHash('sha1').update(…).digest('base64url').
+    const text = `${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`;
+    const field = `${RESPONSE_FIELD_PREFIX}${hash('sha1', text, 'base64url')}`;
     return { key: characterKey(id), field };
   }
 

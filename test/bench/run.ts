@@ -417,6 +417,8 @@ try {
   if (ONLY.has('P3')) {
     const writes = { ours: { answered: 0, bonds: 0 }, baseline: { answered: 0, bonds: 0 } };
     const counted = (side: keyof typeof writes) => async (measured: Measured) => {
+      // Requests still in flight when the run stopped finish first: the next run bonds the same slots.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       writes[side].answered += measured.requests;
       writes[side].bonds += await resetP3(database.db);
       return measured;
@@ -437,6 +439,7 @@ try {
     const counted = (side: keyof typeof writes, run: () => Promise<Measured>) => async () => {
       const before = await drinks();
       const measured = await run();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       writes[side].answered += measured.requests;
       writes[side].drinks += (await drinks()) - before;
       return measured;
