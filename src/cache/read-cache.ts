@@ -43,6 +43,15 @@ for i = 2, #KEYS, 2 do
 end
 return filled`;
 
+// The epoch, the game version and one hash field, in one command (EVALSHA of a script
+// ioredis loads once): the whole-response fast path's only round trip.
+const STORED_ENTRY = `
+return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('HGET', KEYS[3], ARGV[1]) }`;
+
+type RedisWithScripts = Redis & {
+  guildhallStoredEntryBuffer(epochKey: string, gameKey: string, key: string, field: string): Promise<Array<Buffer | null>>;
+};
+
 export interface FillGuard {
   key: string;
   field: string;
@@ -80,6 +89,7 @@ export class ReadCache {
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
+    if (!('guildhallStoredEntry' in redis)) redis.defineCommand('guildhallStoredEntry', { numberOfKeys: 3, lua: STORED_ENTRY });
     // 'reconnecting' follows an unexpected disconnect only (not a deliberate quit at shutdown).
     redis.on('reconnecting', () => this.markDegraded('connection lost'));
   }
@@ -137,6 +147,35 @@ export class ReadCache {
     } catch (error) {
       this.markDegraded((error as Error).message);
       this.metrics.cacheMisses.inc({ tier });
+      return null;
+    }
+  }
+
+  /**
+   * One round trip: the bytes of a value stored by `fill` under `game:version`, exactly as
+   * JSON.stringify wrote them, if its entry is valid now (same epoch, same `game:version`);
+   * null on a miss or when the cache cannot be used. The entry is not parsed: its bytes
+   * after the guard prefix `{"e":…,"g":…,"v":` are the value, so a whole response can be
+   * written as it arrives. A miss counts nothing (the caller falls back to `lookup`).
+   */
+  async storedBytes(tier: string, key: string, field: string): Promise<Buffer | null> {
+    if (this.degraded && !(await this.usable())) return null;
+    try {
+      const [epoch, game, entry] = await (this.redis as RedisWithScripts).guildhallStoredEntryBuffer(
+        CACHE_EPOCH_KEY,
+        GAME_VERSION_KEY,
+        key,
+        field,
+      );
+      if (!entry) return null;
+      const prefix = `{"e":${JSON.stringify(epoch!.toString())},"g":${JSON.stringify(game!.toString())},"v":`;
+      const valid =
+        entry.length > prefix.length + 1 && entry[entry.length - 1] === 0x7d && entry.toString('latin1', 0, prefix.length) === prefix;
+      if (!valid) return null;
+      this.metrics.cacheHits.inc({ tier });
+      return entry.subarray(prefix.length, entry.length - 1);
+    } catch (error) {
+      this.markDegraded((error as Error).message);
       return null;
     }
   }

@@ -6,6 +6,7 @@ import { isAsyncIterable } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { REQUEST_LIMITS } from '../limits.js';
 import { withoutEchoedInput } from './no-echo.js';
+import { requestListenerOf } from './response-cache-plugin.js';
 import type { GuildhallYoga } from './yoga.js';
 
 export interface HttpServer {
@@ -33,7 +34,7 @@ function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | u
  * graphql-ws over WebSocket on the same port and path, `/graphql`.
  */
 export function listen(yoga: GuildhallYoga, port: number, host?: string): Promise<HttpServer> {
-  const server = createServer(yoga);
+  const server = createServer(requestListenerOf(yoga));
   return new Promise((resolve) => {
     server.listen(port, host, () => resolve(serveGraphQL(server, yoga)));
   });
@@ -45,7 +46,7 @@ export function listen(yoga: GuildhallYoga, port: number, host?: string): Promis
  */
 export function serveGraphQL(server: Server, yoga: GuildhallYoga): HttpServer {
   server.removeAllListeners('request');
-  server.on('request', yoga);
+  server.on('request', requestListenerOf(yoga));
   // A message is bounded like a request body (the HTTP path's request guard does not see it).
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.maxBodyBytes });
   const graphqlWs = useServer<Record<string, unknown>>(

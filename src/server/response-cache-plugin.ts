@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { Readable } from 'node:stream';
 import {
   Kind,
   parse,
@@ -21,7 +23,8 @@ import { uncoveredFields } from '../graphql/freshness.js';
  * `character(id)`. The response is stored in the character's own hash (`character:{id}`),
  * so every write that drops the character's planned reads drops these too, under the same
  * epoch and version guards; it also records `game:version`, since a response can embed
- * reference records. A hit skips parsing, validation and execution.
+ * reference records. A hit skips parsing, validation and execution; over HTTP
+ * (`answerHitsFirst`) it skips Yoga altogether.
  *
  * A response is the same for every caller unless it selects `email` (visible to its
  * owner only): such documents are cached only for anonymous requests, which see null.
@@ -65,46 +68,170 @@ function planFor(schema: GraphQLSchema, query: string, operationName: string | u
   return { normalized: print(document), idArgument, selectsEmail };
 }
 
-export function useCharacterResponseCache(cache: ReadCache, schema: GraphQLSchema): Plugin {
-  const plans = new Map<string, Plan | null>();
-  const pending = new WeakMap<Request, FillGuard>();
-  const planOf = (query: string, operationName: string | undefined) => {
+interface Params {
+  query?: unknown;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/**
+ * The cache's two ways in: a Yoga plugin (every request Yoga serves, GET included, and
+ * the fills after execution), and `answerHitsFirst`, which answers POSTed hits on the
+ * node:http server before Yoga sees the request.
+ */
+export class CharacterResponses {
+  private readonly plans = new Map<string, Plan | null>();
+  private readonly pending = new WeakMap<Request, FillGuard>();
+
+  constructor(
+    private readonly cache: ReadCache,
+    private readonly schema: GraphQLSchema,
+  ) {}
+
+  private planOf(query: string, operationName: string | undefined): Plan | null {
     const planKey = `${operationName ?? ''}\u0000${query}`;
-    let plan = plans.get(planKey);
+    let plan = this.plans.get(planKey);
     if (plan === undefined) {
-      plan = planFor(schema, query, operationName);
-      if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
-      plans.set(planKey, plan);
+      plan = planFor(this.schema, query, operationName);
+      if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(planKey, plan);
     }
     return plan;
-  };
+  }
 
-  return {
-    async onParams({ params, request, setResult }) {
-      if (typeof params.query !== 'string' || (request.method !== 'POST' && request.method !== 'GET')) return;
-      const plan = planOf(params.query, params.operationName ?? undefined);
-      if (!plan || (plan.selectsEmail && request.headers.has('authorization'))) return;
-      const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
-      if (typeof id !== 'string' || !isUuid(id)) return;
-      const field = `${RESPONSE_FIELD_PREFIX}${createHash('sha1')
-        .update(`${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`)
-        .digest('base64url')}`;
-      const found = await cache.lookup<ExecutionResult>('response', characterKey(id), field, { gameVersion: true });
-      if (found && 'value' in found) setResult(found.value);
-      else if (found) pending.set(request, found.guard);
-    },
-    onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      const guard = request && pending.get(request);
-      if (!guard) return;
-      return {
-        onExecuteDone({ result }) {
-          const single = result as ExecutionResult;
-          if ('errors' in single && single.errors?.length) return;
-          if (!('data' in single) || !single.data) return;
-          return cache.fill(guard, { data: single.data }, CHARACTER_TTL_SECONDS);
-        },
-      };
-    },
+  /**
+   * Where a request's response is stored (`character:{id}`, one field per document and
+   * variables), or null when it is not cached. A document that selects `email` is cached
+   * for anonymous requests only.
+   */
+  entryOf(params: Params, signedIn: boolean): { key: string; field: string } | null {
+    if (typeof params.query !== 'string') return null;
+    const plan = this.planOf(params.query, params.operationName ?? undefined);
+    if (!plan || (plan.selectsEmail && signedIn)) return null;
+    const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
+    if (typeof id !== 'string' || !isUuid(id)) return null;
+    // One-shot hashing (no Hash object): the same digest as createHash('sha1').update(…).digest('base64url').
+    const text = `${params.operationName ?? ''}\u0000${plan.normalized}\u0000${JSON.stringify(params.variables ?? {})}`;
+    const field = `${RESPONSE_FIELD_PREFIX}${hash('sha1', text, 'base64url')}`;
+    return { key: characterKey(id), field };
+  }
+
+  /** The stored response body of a POSTed JSON body, byte for byte as Yoga sent it; null unless it is a valid hit. */
+  async storedBody(body: Buffer, signedIn: boolean): Promise<Buffer | null> {
+    let params: unknown;
+    try {
+      params = JSON.parse(body.toString('utf8'));
+    } catch {
+      return null;
+    }
+    if (!isPlainParams(params)) return null;
+    const entry = this.entryOf(params, signedIn);
+    return entry && this.cache.storedBytes('response', entry.key, entry.field);
+  }
+
+  plugin(): Plugin {
+    const { cache, pending } = this;
+    return {
+      onParams: async ({ params, request, setResult }) => {
+        if (request.method !== 'POST' && request.method !== 'GET') return;
+        const entry = this.entryOf(params, request.headers.has('authorization'));
+        if (!entry) return;
+        const found = await cache.lookup<ExecutionResult>('response', entry.key, entry.field, { gameVersion: true });
+        if (found && 'value' in found) setResult(found.value);
+        else if (found) pending.set(request, found.guard);
+      },
+      onExecute({ args }) {
+        const request = (args.contextValue as { request?: Request }).request;
+        const guard = request && pending.get(request);
+        if (!guard) return;
+        return {
+          onExecuteDone({ result }) {
+            const single = result as ExecutionResult;
+            if ('errors' in single && single.errors?.length) return;
+            if (!('data' in single) || !single.data) return;
+            return cache.fill(guard, { data: single.data }, CHARACTER_TTL_SECONDS);
+          },
+        };
+      },
+    };
+  }
+}
+
+/** Only the parameters Yoga reads from a JSON body, with the types it accepts; anything else goes to Yoga. */
+function isPlainParams(value: unknown): value is Params {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const [name, item] of Object.entries(value)) {
+    if (
+      name === 'query'
+        ? typeof item !== 'string'
+        : name === 'operationName'
+          ? item !== null && typeof item !== 'string'
+          : name !== 'variables'
+    ) {
+      return false;
+    }
+    if (name === 'variables' && item !== null && (typeof item !== 'object' || Array.isArray(item))) return false;
+  }
+  return true;
+}
+
+const JSON_BODY = /^application\/(graphql\+)?json\s*(;|$)/i;
+
+/** Accept headers for which Yoga answers `application/json; charset=utf-8`. */
+const PLAIN_JSON_ACCEPTS = new Set([undefined, '*/*', 'application/json']);
+
+/**
+ * A node:http request listener that answers whole-response cache hits itself (one Redis
+ * round trip, the stored bytes written as they arrive) and hands every other request to
+ * `next` (Yoga). It answers only what Yoga would have answered with the same bytes and
+ * headers: a POST to `endpoint` with a declared JSON body within the body limit, no
+ * Origin (CORS headers stay Yoga's) and an Accept Yoga answers with plain JSON. Every
+ * stored response passed Yoga's guard, validation and execution when it was filled, for
+ * the same document and variables, so no limit that would refuse the request is skipped.
+ * The body it read goes on to Yoga when it is not a hit.
+ */
+export function answerHitsFirst(next: RequestListener, responses: CharacterResponses, endpoint: string): RequestListener {
+  return (request, response) => {
+    const { headers } = request;
+    const length = Number(headers['content-length']);
+    if (
+      request.method !== 'POST' ||
+      request.url !== endpoint ||
+      !(length > 0 && length <= REQUEST_LIMITS.maxBodyBytes) ||
+      !JSON_BODY.test(headers['content-type'] ?? '') ||
+      headers.origin !== undefined ||
+      !PLAIN_JSON_ACCEPTS.has(headers.accept)
+    ) {
+      next(request, response);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('error', () => response.destroy());
+    request.once('end', async () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const stored = await responses.storedBody(body, headers.authorization !== undefined).catch(() => null);
+      if (stored) {
+        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': stored.length });
+        response.end(stored);
+        return;
+      }
+      // @whatwg-node/server builds the Request from a body already read when it is on `body`;
+      // as a stream (a Buffer there would be walked key by key, one key per byte).
+      (request as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
+      next(request, response);
+    });
   };
+}
+
+const listeners = new WeakMap<object, RequestListener>();
+
+/** Registers the node:http listener to serve `yoga` with (yoga.ts does, for its cache). */
+export function setRequestListener(yoga: object, listener: RequestListener): void {
+  listeners.set(yoga, listener);
+}
+
+/** The node:http listener for `yoga`: its registered one, or Yoga itself. */
+export function requestListenerOf<T extends RequestListener>(yoga: T): RequestListener {
+  return listeners.get(yoga) ?? yoga;
 }

@@ -8,7 +8,7 @@ import { DomainError, ValidationError } from '../errors.js';
 import { REQUEST_LIMITS } from '../limits.js';
 import { useNoEchoes, withoutEchoedInput } from './no-echo.js';
 import { useRequestGuard } from './request-guard-plugin.js';
-import { useCharacterResponseCache } from './response-cache-plugin.js';
+import { answerHitsFirst, CharacterResponses, setRequestListener } from './response-cache-plugin.js';
 import { useGuildhallMetrics } from './metrics-plugin.js';
 import { schema } from '../graphql/schema.js';
 
@@ -116,7 +116,8 @@ export function clientAddressOf(request: Request, socketAddress: string | undefi
 export function createServer(services: Services, options: ServerOptions): GuildhallYoga {
   const { log } = services;
   const exposure = options.exposure ?? DEVELOPMENT;
-  return createYoga<ServerContext, Context>({
+  const responses = new CharacterResponses(services.cache, schema);
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -169,7 +170,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
       useNoEchoes(),
       ...(exposure.introspection ? [] : [noIntrospection]),
       useGuildhallMetrics(services.metrics, exposure.metrics),
-      useCharacterResponseCache(services.cache, schema),
+      responses.plugin(),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
@@ -182,4 +183,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
       }),
     ],
   });
+  // Over node:http (http.ts), whole-response cache hits are answered before Yoga.
+  setRequestListener(yoga, answerHitsFirst(yoga, responses, yoga.graphqlEndpoint));
+  return yoga;
 }

@@ -1,5 +1,5 @@
-// The two benchmark workloads: the GraphQL documents Guildhall serves, and the
-// hand-written single statement the P2 baseline answers with.
+// The benchmark workloads: the GraphQL documents Guildhall serves, and the hand-written
+// single statement the P2 baseline answers with.
 
 export const P1_QUERY = `query BenchP1($id: ID!) {
   character(id: $id) {
@@ -24,6 +24,16 @@ export const P2_QUERY = `query BenchP2 {
       }
     }
   }
+}`;
+
+/** P3: a write that locks a character, checks its slots and writes an essence, its abilities and achievements. */
+export const P3_QUERY = `mutation BenchP3($input: BondEssenceInput!) {
+  bondEssence(input: $input) { __typename ... on BondEssencePayload { essence { id } } ... on Error { code message } }
+}`;
+
+/** P4: a drink in a running tavern game (Redis), with the drinks_assigned progress it advances (PostgreSQL). */
+export const P4_QUERY = `mutation BenchP4($input: AssignDrinkInput!) {
+  assignDrink(input: $input) { __typename ... on DrinkPayload { drink { id } } ... on Error { code message } }
 }`;
 
 /** The P2 response as one json_agg statement, keys in the order GraphQL prints them. */
