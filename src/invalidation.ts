@@ -96,8 +96,20 @@ export interface InvalidationDeps {
   cache: ReadCache;
 }
 
-/** After commit: drops every cached key the changes made stale. Never throws for the cache. */
+/**
+ * After commit: drops every cached key the changes made stale. Never throws: the write it
+ * follows is committed and answers success. When the stale keys cannot be worked out (PostgreSQL
+ * went away after the commit), every cached entry is dropped instead.
+ */
 export async function announce(deps: InvalidationDeps, ...changes: Change[]): Promise<void> {
+  try {
+    await dropStaleKeys(deps, changes);
+  } catch (error) {
+    await deps.cache.invalidateEverything(`announcing a committed change failed: ${(error as Error).message}`);
+  }
+}
+
+async function dropStaleKeys(deps: InvalidationDeps, changes: Change[]): Promise<void> {
   const parts = changes.map(staleKeysOf);
   const players = [...new Set(parts.flatMap((part) => part.charactersOfPlayers))];
   const characterIds = [...parts.flatMap((part) => part.characters), ...(await characterIdsOf(deps.db, ...players))];

@@ -35,7 +35,15 @@ export async function connectPostgres(url: string, options: { poolSize: number; 
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const client = postgres(url, { max: options.poolSize, onnotice: () => {} });
+  const client = postgres(url, {
+    max: options.poolSize,
+    onnotice: () => {},
+    // Outages (DESIGN §3, issue #13): a connection attempt gives up after 2 s, and reconnects back
+    // off for at most 0.5 s. postgres.js's default backoff grows with every failed attempt of the
+    // pool, shared, to 20 s, which kept requests waiting long after PostgreSQL was back.
+    connect_timeout: 2,
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5),
+  });
   const db = drizzle({ client, relations, logger: statementLogger(options.log) });
   return {
     db,

@@ -18,3 +18,20 @@ export function characterWrite<Args, Result>(
     return result;
   };
 }
+
+/**
+ * A payload field read back after its write committed. If that read fails (PostgreSQL went away
+ * just after the commit), the field is null: the mutation still answers success for the write
+ * that happened, and carries less.
+ */
+export async function readAfterCommit<T>(ctx: Context, read: () => Promise<T | undefined>): Promise<T | null> {
+  try {
+    return (await read()) ?? null;
+  } catch (error) {
+    ctx.log.warn({ err: { message: (error as Error).message } }, 'read-back after a committed write failed; the payload carries less');
+    return null;
+  }
+}
+
+/** The description of a payload field read back after the commit. */
+export const READ_BACK = 'Null only when it could not be read back after the change was saved.';

@@ -29,5 +29,6 @@ export async function createCharacterFor(app: TestApp, player: SignedInPlayer, n
   const result = data?.createCharacter;
   expect(result?.__typename).toBe('CreateCharacterPayload');
   if (result?.__typename !== 'CreateCharacterPayload') throw new Error('unreachable');
-  return result.character;
+  expect(result.character).not.toBeNull();
+  return result.character!;
 }
