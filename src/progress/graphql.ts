@@ -128,8 +128,8 @@ const GameResultPayload = builder.objectRef<SubmittedResult>('GameResultPayload'
       resolve: (query, { resultId }, _args, ctx) =>
         readAfterCommit(ctx, () => ctx.db.query.gameResults.findFirst(query({ where: { id: resultId } }))),
     }),
-    allTimeRank: t.exposeInt('allTimeRank'),
-    dailyRank: t.exposeInt('dailyRank', { nullable: true, description: 'Null without dailyChallengeId.' }),
+    allTimeRank: t.exposeInt('allTimeRank', { nullable: true, description: READ_BACK }),
+    dailyRank: t.exposeInt('dailyRank', { nullable: true, description: `Null without dailyChallengeId. ${READ_BACK}` }),
     unlocked: t.field({ type: [PlayerAchievementRef], resolve: (r) => r.unlocked }),
   }),
 });

@@ -6,7 +6,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { ReferenceData } from '../reference/cache.js';
 import { isUuid, parseInput } from '../validation.js';
 import { advanceAchievements, type AchievementProgress } from './achievements.js';
-import { type Best, type BoardDeps, dailyBoard, globalBoard, MAX_SCORE, recordBest } from './leaderboards.js';
+import { type Best, type Board, type BoardDeps, dailyBoard, globalBoard, MAX_SCORE, recordBest } from './leaderboards.js';
 import { jsonBytes, MAX_SAVE_STATE_BYTES } from './saves.js';
 import { dailyChallengeResults, dailyChallenges, gameResults, playerBestScores } from './tables.js';
 
@@ -40,7 +40,8 @@ export type GameResultInput = z.input<typeof resultInput>;
 
 export interface SubmittedResult {
   resultId: string;
-  allTimeRank: number;
+  /** Null when the rank could not be read after the commit (PostgreSQL went away). */
+  allTimeRank: number | null;
   dailyRank: number | null;
   unlocked: AchievementProgress[];
 }
@@ -159,8 +160,15 @@ export async function submitGameResult(
     return { resultId: result!.id, unlocked, best, daily };
   });
 
-  const allTimeRank = await recordBest(deps, globalBoard(), playerId, committed.best);
-  const dailyRank = committed.daily ? await recordBest(deps, dailyBoard(committed.daily.date), playerId, committed.daily.best) : null;
+  // Committed: a rank that cannot be read back now (Redis and PostgreSQL both failing) is left
+  // out rather than turning the recorded result into an error.
+  const rankOf = (board: Board, best: Best) =>
+    recordBest(deps, board, playerId, best).catch((error: Error) => {
+      deps.log.warn({ err: { message: error.message }, board: board.key }, 'rank not read back after a committed result');
+      return null;
+    });
+  const allTimeRank = await rankOf(globalBoard(), committed.best);
+  const dailyRank = committed.daily ? await rankOf(dailyBoard(committed.daily.date), committed.daily.best) : null;
   return { resultId: committed.resultId, allTimeRank, dailyRank, unlocked: committed.unlocked };
 }
 

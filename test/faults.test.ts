@@ -1,0 +1,188 @@
+// Issue #13: a server process under load while PostgreSQL restarts, Redis goes away and SIGTERM
+// arrives. Each test breaks its own PostgreSQL and Redis (startThrowawayServices), never the
+// suite's shared ones.
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Answer, countByOutcome, type LoadPlayer, makePlayer, startLoad, timeUntilOk } from './support/fault-load.js';
+import { type ServerProcess, spawnServer } from './support/process.js';
+import { startThrowawayServices, type ThrowawayServices } from './support/throwaway.js';
+import { waitUntil } from './support/wait.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Scores of the game results PostgreSQL holds for these players. */
+async function storedScores(services: ThrowawayServices, players: LoadPlayer[]): Promise<Set<number>> {
+  const sql = postgres(services.postgresAdminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ score: number }[]>`select score from game_results where player_id in ${sql(players.map((p) => p.id))}`;
+    return new Set(rows.map((row) => row.score));
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Every acknowledged write is stored and no refused one is. */
+async function expectWritesExactly(services: ThrowawayServices, players: LoadPlayer[], answers: Answer[]) {
+  const stored = await storedScores(services, players);
+  const writes = answers.filter((answer) => answer.kind === 'write');
+  const acknowledged = writes.filter((answer) => answer.outcome === 'ok').map((answer) => answer.score!);
+  const refused = writes.filter((answer) => answer.outcome !== 'ok').map((answer) => answer.score!);
+  expect(acknowledged.filter((score) => !stored.has(score))).toEqual([]);
+  expect(refused.filter((score) => stored.has(score))).toEqual([]);
+  return { acknowledged: acknowledged.length, refused: refused.length };
+}
+
+const untyped = (answers: Answer[]) => answers.filter((answer) => answer.outcome === 'untyped' || answer.outcome === 'network');
+
+async function startLoadedServer(services: ThrowawayServices) {
+  const server = await spawnServer({ DATABASE_URL: services.postgresAdminUrl, REDIS_URL: services.redisUrl });
+  const writers = await Promise.all(Array.from({ length: 8 }, (_, i) => makePlayer(server.url, `writer${i}`)));
+  const readOnly = await Promise.all(Array.from({ length: 2 }, (_, i) => makePlayer(server.url, `shown${i}`)));
+  return { server, writers, readTargets: readOnly.map((player) => player.characterId) };
+}
+
+describe('faults', () => {
+  let services: ThrowawayServices;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    services = await startThrowawayServices();
+  }, 60_000);
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+    services?.stop();
+  });
+
+  it('PostgreSQL restarted and then down under reads and writes: no crash, only typed answers within 2 s, cached reads served, /ready 503 while down, recovery within 5 s, acknowledged writes stored and refused ones not', async () => {
+    const started = await startLoadedServer(services);
+    server = started.server;
+    const readyUrl = server.url.replace('/graphql', '/ready');
+    // Warm the character cache the readers use.
+    for (const id of started.readTargets)
+      await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `{ character(id: "${id}") { __typename id name rank attributes { power speed } player { username } } }`,
+        }),
+      });
+
+    const load = startLoad(server.url, started.writers, started.readTargets, 8);
+    await sleep(800);
+    // The fast restart ends every backend, as in the reported crash; twice, then an outage.
+    await services.restartPostgres();
+    await sleep(400);
+    await services.restartPostgres();
+    await sleep(400);
+    await services.stopPostgres();
+    const downAt = performance.now();
+    await sleep(1_500);
+    const readyWhileDown = (await fetch(readyUrl)).status;
+    await services.startPostgres();
+    const backAt = performance.now();
+    const readyAfterMs = await timeUntilOk(readyUrl);
+    await sleep(1_000);
+    const answers = await load.stop();
+
+    expect(server.child.exitCode).toBeNull();
+    expect(untyped(answers)).toEqual([]);
+    expect(readyWhileDown).toBe(503);
+    const whileDown = answers.filter((answer) => answer.startedAt >= downAt && answer.endedAt <= backAt);
+    expect(whileDown.filter((answer) => answer.kind === 'write').length).toBeGreaterThan(0);
+    expect(whileDown.filter((answer) => answer.kind === 'write' && answer.outcome === 'ok')).toEqual([]);
+    // Refusals come quickly: nothing waits on a PostgreSQL that is not there.
+    const slowest = Math.max(...answers.filter((answer) => answer.outcome !== 'ok').map((answer) => answer.endedAt - answer.startedAt));
+    expect(slowest).toBeLessThan(2_000);
+    // Cached reads never needed PostgreSQL.
+    const readsWhileDown = whileDown.filter((answer) => answer.kind === 'read');
+    expect(readsWhileDown.length).toBeGreaterThan(0);
+    expect(readsWhileDown.filter((answer) => answer.outcome !== 'ok')).toEqual([]);
+    const firstWriteBack = answers.find((answer) => answer.kind === 'write' && answer.outcome === 'ok' && answer.startedAt >= backAt);
+    expect(firstWriteBack).toBeDefined();
+    const firstSuccessMs = firstWriteBack!.endedAt - backAt;
+    expect(firstSuccessMs).toBeLessThan(5_000);
+    expect(readyAfterMs).toBeLessThan(5_000);
+    const writes = await expectWritesExactly(services, started.writers, answers);
+    console.log(
+      `faults: PostgreSQL restart x2 + ${Math.round(backAt - downAt)} ms down: while down ${JSON.stringify(countByOutcome(whileDown))}; ` +
+        `all ${JSON.stringify(countByOutcome(answers))}; writes acknowledged ${writes.acknowledged}, refused ${writes.refused}; ` +
+        `slowest refusal ${Math.round(slowest)} ms; first write after start ${Math.round(firstSuccessMs)} ms; /ready 200 after ${Math.round(readyAfterMs)} ms`,
+    );
+    server.child.kill('SIGKILL');
+    await server.exited;
+    server = undefined;
+  }, 90_000);
+
+  it('Redis stopped and started under reads and writes: no crash, only typed answers, reads keep working, recovery within 5 s, acknowledged writes stored and refused ones not', async () => {
+    const started = await startLoadedServer(services);
+    server = started.server;
+    const readyUrl = server.url.replace('/graphql', '/ready');
+    const load = startLoad(server.url, started.writers, started.readTargets, 8);
+    await sleep(800);
+    services.stopRedis();
+    const downAt = performance.now();
+    await sleep(1_500);
+    const readyWhileDown = (await fetch(readyUrl)).status;
+    services.startRedis();
+    const backAt = performance.now();
+    const readyAfterMs = await timeUntilOk(readyUrl);
+    await sleep(1_500);
+    const answers = await load.stop();
+
+    expect(server.child.exitCode).toBeNull();
+    expect(untyped(answers)).toEqual([]);
+    expect(readyWhileDown).toBe(503);
+    const whileDown = answers.filter((answer) => answer.startedAt >= downAt + 200 && answer.endedAt <= backAt);
+    // Reads fall back to PostgreSQL; sessions live in Redis, so signed-in writes are refused, typed.
+    expect(whileDown.filter((answer) => answer.kind === 'read' && answer.outcome !== 'ok')).toEqual([]);
+    const firstWriteBack = answers.find((answer) => answer.kind === 'write' && answer.outcome === 'ok' && answer.startedAt >= backAt);
+    expect(firstWriteBack).toBeDefined();
+    expect(firstWriteBack!.endedAt - backAt).toBeLessThan(5_000);
+    expect(readyAfterMs).toBeLessThan(5_000);
+    const writes = await expectWritesExactly(services, started.writers, answers);
+    console.log(
+      `faults: Redis ${Math.round(backAt - downAt)} ms down: while down ${JSON.stringify(countByOutcome(whileDown))}; writes acknowledged ${writes.acknowledged}, refused ${writes.refused}; ` +
+        `first write after start ${Math.round(firstWriteBack!.endedAt - backAt)} ms; /ready 200 after ${Math.round(readyAfterMs)} ms`,
+    );
+    server.child.kill('SIGKILL');
+    await server.exited;
+    server = undefined;
+  }, 90_000);
+
+  it('SIGTERM under 8 writing clients: /ready is 503 at once, later requests are refused, in-flight ones finish, exit 0 within 10 s, acknowledged writes stored', async () => {
+    const started = await startLoadedServer(services);
+    server = started.server;
+    const readyUrl = server.url.replace('/graphql', '/ready');
+    const load = startLoad(server.url, started.writers, [], 0);
+    await sleep(1_000);
+    const signalledAt = performance.now();
+    server.child.kill('SIGTERM');
+    const { messages } = server;
+    await waitUntil(() => messages.some((message) => message.startsWith('shutting down')), 'the shutdown to begin', 5_000, 2);
+    const shutdownAt = performance.now();
+    const readyStatus = await fetch(readyUrl)
+      .then((response) => response.status)
+      .catch(() => 0); // a refused connection is as good as a 503
+    const exitCode = await server.exited;
+    const exitMs = performance.now() - signalledAt;
+    const answers = await load.stop();
+    server = undefined;
+
+    expect(exitCode).toBe(0);
+    expect(exitMs).toBeLessThan(10_000);
+    expect(readyStatus).not.toBe(200);
+    // After the signal nothing new is served: requests sent later are refused (503, or no connection).
+    const lateAcknowledged = answers.filter((answer) => answer.outcome === 'ok' && answer.startedAt > shutdownAt);
+    expect(lateAcknowledged).toEqual([]);
+    expect(answers.filter((answer) => answer.outcome === 'untyped')).toEqual([]);
+    expect(answers.filter((answer) => answer.outcome === 'network' && answer.startedAt < signalledAt)).toEqual([]);
+    const writes = await expectWritesExactly(
+      services,
+      started.writers,
+      answers.filter((answer) => answer.outcome !== 'network'),
+    );
+    console.log(
+      `faults: SIGTERM under 8 writers: exit ${exitCode} after ${Math.round(exitMs)} ms; ${JSON.stringify(countByOutcome(answers))}; ` +
+        `writes acknowledged ${writes.acknowledged}, of them after the signal ${answers.filter((a) => a.outcome === 'ok' && a.endedAt > signalledAt).length}`,
+    );
+  }, 90_000);
+});
