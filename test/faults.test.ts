@@ -52,6 +52,42 @@ describe('faults', () => {
     services?.stop();
   });
 
+  // patches/postgres+3.4.9.patch: without it, the first or second restart ends this process with
+  // "Cannot read properties of null (reading 'write') at Immediate.nextWrite".
+  it('postgres.js survives transactions cut by fast restarts: each fails with a connection error or commits', async () => {
+    const sql = postgres(services.postgresAdminUrl, { max: 10, onnotice: () => {}, backoff: () => 0.1 });
+    await sql`create table if not exists restart_probe (id serial primary key)`;
+    let running = true;
+    const outcomes = new Map<string, number>();
+    const worker = async () => {
+      while (running) {
+        const outcome = await sql
+          .begin(async (tx) => {
+            await tx`insert into restart_probe default values`;
+            await tx`select pg_sleep(0.001)`;
+            await tx`select count(*) from restart_probe`;
+          })
+          .then(
+            () => 'committed',
+            (error: { code?: string }) => error.code ?? 'unknown',
+          );
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        if (outcome !== 'committed') await sleep(5);
+      }
+    };
+    const workers = Array.from({ length: 16 }, worker);
+    for (let i = 0; i < 3; i++) {
+      await sleep(300);
+      await services.restartPostgres();
+    }
+    await sleep(500);
+    running = false;
+    await Promise.all(workers);
+    await sql.end();
+    expect(outcomes.get('committed')).toBeGreaterThan(0);
+    expect(outcomes.get('unknown')).toBeUndefined();
+  }, 60_000);
+
   it('PostgreSQL restarted and then down under reads and writes: no crash, only typed answers within 2 s, cached reads served, /ready 503 while down, recovery within 5 s, acknowledged writes stored and refused ones not', async () => {
     const started = await startLoadedServer(services);
     server = started.server;
