@@ -38,11 +38,11 @@ export async function connectPostgres(url: string, options: { poolSize: number; 
   const client = postgres(url, {
     max: options.poolSize,
     onnotice: () => {},
-    // Outages (DESIGN §3, issue #13): a connection attempt gives up after 2 s, and reconnects back
-    // off for at most 0.5 s. postgres.js's default backoff grows with every failed attempt of the
+    // Outages (DESIGN §3, issue #13): a connection attempt gives up after 1 s, and reconnects back
+    // off for at most 0.2 s. postgres.js's default backoff grows with every failed attempt of the
     // pool, shared, to 20 s, which kept requests waiting long after PostgreSQL was back.
-    connect_timeout: 2,
-    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5),
+    connect_timeout: 1,
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.2),
   });
   const db = drizzle({ client, relations, logger: statementLogger(options.log) });
   return {
