@@ -251,4 +251,31 @@ describe('faults', () => {
         `writes acknowledged ${writes.acknowledged}, of them after the signal ${answers.filter((a) => a.outcome === 'ok' && a.endedAt > signalledAt).length}`,
     );
   }, 90_000);
+
+  it('register while Redis is down answers SERVICE_UNAVAILABLE and leaves no account: the same username registers once Redis is back', async () => {
+    server = await spawnServer({ DATABASE_URL: services.postgresAdminUrl, REDIS_URL: services.redisUrl });
+    const username = `late_${Date.now().toString(36)}`;
+    const register = () =>
+      fetch(server!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `mutation { register(input: { username: "${username}", email: "${username}@example.com", password: "correct horse battery" }) { __typename ... on Error { code } } }`,
+        }),
+      }).then(async (response) => (await response.json()) as { data: { register: { __typename: string; code?: string } } });
+    services.stopRedis();
+    try {
+      expect((await register()).data.register).toEqual({ __typename: 'ServiceUnavailableError', code: 'SERVICE_UNAVAILABLE' });
+      const sql = postgres(services.postgresAdminUrl, { max: 1, onnotice: () => {} });
+      expect(await sql`select id from players where username = ${username}`).toHaveLength(0);
+      await sql.end();
+    } finally {
+      services.startRedis();
+    }
+    await timeUntilOk(server.url.replace('/graphql', '/ready'));
+    expect((await register()).data.register).toEqual({ __typename: 'AuthPayload' });
+    server.child.kill('SIGKILL');
+    await server.exited;
+    server = undefined;
+  }, 60_000);
 });
