@@ -51,29 +51,29 @@ describe('character(id) cache', () => {
   it('a warm read issues no SQL at all; the entry is character:{id} with a 5 minute TTL', async () => {
     const owner = await registerPlayer(a);
     const character = await createCharacterFor(a, owner);
-    const cold = await read(a, character!.id);
+    const cold = await read(a, character.id);
     expect(cold.statements).toHaveLength(1);
-    const warm = await read(a, character!.id);
+    const warm = await read(a, character.id);
     expect(warm.statements).toEqual([]);
     expect(warm.response).toEqual(cold.response);
-    expect(await a.redisHandle.redis.type(characterKey(character!.id))).toBe('hash');
-    const ttl = await a.redisHandle.redis.ttl(characterKey(character!.id));
+    expect(await a.redisHandle.redis.type(characterKey(character.id))).toBe('hash');
+    const ttl = await a.redisHandle.redis.ttl(characterKey(character.id));
     expect(ttl).toBeGreaterThan(CHARACTER_TTL_SECONDS - 5);
     expect(ttl).toBeLessThanOrEqual(CHARACTER_TTL_SECONDS);
     // The other instance reads the same entry.
-    expect((await read(b, character!.id)).statements).toEqual([]);
+    expect((await read(b, character.id)).statements).toEqual([]);
   });
 
   it("never serves a player's email to another player, even from a warm entry", async () => {
     const [owner, stranger] = [await registerPlayer(a), await registerPlayer(a)];
     const character = await createCharacterFor(a, owner);
-    expect((await read(a, character!.id, owner)).response.data!.character!.player.email).toBe(owner.email);
-    const asStranger = await read(b, character!.id, stranger);
+    expect((await read(a, character.id, owner)).response.data!.character!.player.email).toBe(owner.email);
+    const asStranger = await read(b, character.id, stranger);
     expect(asStranger.statements).toEqual([]);
     expect(asStranger.response.data!.character!.player.email).toBeNull();
-    expect((await read(b, character!.id)).response.data!.character!.player.email).toBeNull();
+    expect((await read(b, character.id)).response.data!.character!.player.email).toBeNull();
     // The anonymous response is now cached whole; the owner still gets their own email.
-    expect((await read(b, character!.id, owner)).response.data!.character!.player.email).toBe(owner.email);
+    expect((await read(b, character.id, owner)).response.data!.character!.player.email).toBe(owner.email);
   });
 
   it('a cached response that embeds reference records is dropped when game:version changes', async () => {
@@ -81,15 +81,15 @@ describe('character(id) cache', () => {
     const character = await createCharacterFor(a, owner);
     await a.gql(
       AddInventoryItemsDocument,
-      { input: { characterId: character!.id, items: [{ itemId: 'torch', quantity: 1 }] } },
+      { input: { characterId: character.id, items: [{ itemId: 'torch', quantity: 1 }] } },
       { token: owner.token },
     );
     const itemNames = async () =>
-      (await a.gqlCounted(CharacterInventoryItemsDocument, { id: character!.id })).response.data!.character!.inventory.map(
+      (await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).response.data!.character!.inventory.map(
         (i) => i.item?.name,
       );
     const before = await itemNames();
-    expect((await a.gqlCounted(CharacterInventoryItemsDocument, { id: character!.id })).statements).toEqual([]);
+    expect((await a.gqlCounted(CharacterInventoryItemsDocument, { id: character.id })).statements).toEqual([]);
     await a.services.db.update(items).set({ data: sql`jsonb_set(data, '{name}', '"Relit Torch"')` }).where(eq(items.id, 'torch'));
     await publishGameVersion(a.redisHandle.redis, 'test-version-2');
     expect(await itemNames()).toEqual(['Relit Torch']);
@@ -185,10 +185,10 @@ describe('cache bounds', () => {
   it('a character:{id} hash keeps at most MAX_SHAPES_PER_KEY selection shapes; further shapes are read, not stored', async () => {
     const owner = await registerPlayer(a);
     const character = await createCharacterFor(a, owner);
-    const key = characterKey(character!.id);
-    const load = () => Promise.resolve({ id: character!.id });
+    const key = characterKey(character.id);
+    const load = () => Promise.resolve({ id: character.id });
     for (let i = 0; i < MAX_SHAPES_PER_KEY + 8; i++) {
-      expect(await a.services.cache.read('character', key, { columns: { id: true }, shape: i }, load, 60)).toEqual({ id: character!.id });
+      expect(await a.services.cache.read('character', key, { columns: { id: true }, shape: i }, load, 60)).toEqual({ id: character.id });
     }
     expect(await a.redisHandle.redis.hlen(key)).toBe(MAX_SHAPES_PER_KEY);
     // A shape already stored is still replaced after an invalidation.
@@ -222,9 +222,9 @@ describe('metrics', () => {
   it('/metrics reports cache hits and misses per tier, SQL per operation and latency', async () => {
     const owner = await registerPlayer(a);
     const character = await createCharacterFor(a, owner);
-    await read(a, character!.id);
-    await read(a, character!.id); // answered whole from the response cache
-    await read(a, character!.id, owner); // selects email with a session: executed, planned read from cache
+    await read(a, character.id);
+    await read(a, character.id); // answered whole from the response cache
+    await read(a, character.id, owner); // selects email with a session: executed, planned read from cache
     const text = await (await a.yoga.fetch('http://guildhall.test/metrics')).text();
     expect(text).toMatch(/guildhall_cache_hits_total\{tier="response"\} [1-9]/);
     expect(text).toMatch(/guildhall_cache_hits_total\{tier="character"\} [1-9]/);
@@ -276,14 +276,14 @@ describe('Redis failure', () => {
   it('reads fall back to PostgreSQL, Redis-only features are SERVICE_UNAVAILABLE, and nothing stale is read afterwards', async () => {
     const owner = await registerPlayer(app);
     const character = await createCharacterFor(app, owner);
-    await read(app, character!.id);
-    expect((await read(app, character!.id)).statements).toEqual([]);
+    await read(app, character.id);
+    expect((await read(app, character.id)).statements).toEqual([]);
 
     // Redis goes away, keeping its data on disk (so the old entry comes back with it).
     spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'save']);
     await waitFor(async () => (await app.yoga.fetch('http://guildhall.test/ready')).status === 503);
 
-    const during = await read(app, character!.id);
+    const during = await read(app, character.id);
     expect(during.response.errors).toBeUndefined();
     expect(during.response.data!.character!.health).toBe(100);
     const viewer = await app.gql(ViewerDocument, {}, { token: owner.token });
@@ -292,18 +292,18 @@ describe('Redis failure', () => {
     expect(draft.data!.createDraft).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
 
     // A write lands while Redis is down: its invalidation cannot reach Redis.
-    await writeStateNow(app.services.db, character!.id, { health: 42 });
+    await writeStateNow(app.services.db, character.id, { health: 42 });
     await announce(app.services, { type: 'characterChanged', playerId: owner.id });
 
     startRedis();
     await waitFor(async () => (await app.yoga.fetch('http://guildhall.test/ready')).status === 200);
-    expect(await app.redisHandle.redis.exists(characterKey(character!.id))).toBe(1); // the old entry is back…
+    expect(await app.redisHandle.redis.exists(characterKey(character.id))).toBe(1); // the old entry is back…
 
-    const after = await read(app, character!.id);
+    const after = await read(app, character.id);
     expect(after.response.data!.character!.health).toBe(42); // …and is not served
     expect(await app.redisHandle.redis.get(CACHE_EPOCH_KEY)).not.toBeNull();
-    await waitFor(async () => (await read(app, character!.id)).statements.length === 0);
-    expect((await read(app, character!.id)).response.data!.character!.health).toBe(42);
+    await waitFor(async () => (await read(app, character.id)).statements.length === 0);
+    expect((await read(app, character.id)).response.data!.character!.health).toBe(42);
     expect((await app.gql(ViewerDocument, {}, { token: owner.token })).data!.viewer!.id).toBe(owner.id);
 
     const outageLogs = app.logLines.filter((line) => line.includes('Redis unreachable'));

@@ -58,7 +58,7 @@ describe('createCharacter', () => {
       inventoryMaxSlots: 20,
       player: { id: owner.id, username: owner.username },
     });
-    const [row] = await app.database.db.select().from(characters).where(eq(characters.id, result.character!.id));
+    const [row] = await app.database.db.select().from(characters).where(eq(characters.id, result.character.id));
     expect(row).toMatchObject({ playerId: owner.id, name, health: 100, mana: 100, stamina: 100 });
   });
 
@@ -98,8 +98,8 @@ describe('createCharacter', () => {
 describe('reading characters', () => {
   it('character(id) with player, essences, abilities and inventory is one SQL statement', async () => {
     const character = await createCharacterFor(app, owner);
-    await furnish(character!.id);
-    const { response, statements } = await app.gqlCounted(CharacterNestedDocument, { id: character!.id });
+    await furnish(character.id);
+    const { response, statements } = await app.gqlCounted(CharacterNestedDocument, { id: character.id });
     expect(response.errors).toBeUndefined();
     const read = response.data!.character!;
     expect(read.player.id).toBe(owner.id);

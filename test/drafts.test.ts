@@ -175,7 +175,7 @@ describe('finalizeDraft', () => {
   it('rolls back on NAME_TAKEN and keeps the draft intact', async () => {
     const player = await registerPlayer(app);
     const taken = await createCharacterFor(app, await registerPlayer(app));
-    const draft = await create(player, complete(taken!.name));
+    const draft = await create(player, complete(taken.name));
     const before = await redis().get(draftKey(draft.id));
     expect(await finalize(draft.id, player)).toMatchObject({ code: 'NAME_TAKEN' });
     expect(await redis().get(draftKey(draft.id))).toBe(before);

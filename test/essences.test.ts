@@ -33,17 +33,17 @@ async function stored(characterId: string) {
 describe('bondEssence', () => {
   it('bonds the essence at the character rank, grants its abilities at rank normal, and adds its bonus to the bound attribute', async () => {
     const character = await createCharacterFor(app, owner);
-    const before = await stored(character!.id);
-    const result = await bond(character!.id, 'fire', 'SPIRIT');
+    const before = await stored(character.id);
+    const result = await bond(character.id, 'fire', 'SPIRIT');
     expect(result.__typename).toBe('BondEssencePayload');
     if (result.__typename !== 'BondEssencePayload') return;
     expect(result.essence).toMatchObject({ essenceType: 'fire', attributeBound: 'SPIRIT', rankBonded: 'NORMAL', type: { id: 'fire' } });
-    expect(result.essence!.abilities.map((a) => a.abilityName).sort()).toEqual([...essence('fire').abilities].sort());
-    expect(result.essence!.abilities.every((a) => a.currentRank === 'NORMAL' && !a.awakened)).toBe(true);
-    expect(result.character!.attributes).toEqual({ power: 10, speed: 10, spirit: 10 + essence('fire').bonus.spirit, recovery: 10 });
-    expect(result.character!.essences).toEqual([{ essenceType: 'fire' }]);
+    expect(result.essence.abilities.map((a) => a.abilityName).sort()).toEqual([...essence('fire').abilities].sort());
+    expect(result.essence.abilities.every((a) => a.currentRank === 'NORMAL' && !a.awakened)).toBe(true);
+    expect(result.character.attributes).toEqual({ power: 10, speed: 10, spirit: 10 + essence('fire').bonus.spirit, recovery: 10 });
+    expect(result.character.essences).toEqual([{ essenceType: 'fire' }]);
 
-    const after = await stored(character!.id);
+    const after = await stored(character.id);
     expect(after.essences).toHaveLength(1);
     expect(after.abilities).toHaveLength(essence('fire').abilities.length);
     expect(after.abilities.every((a) => a.essenceId === after.essences[0]!.id)).toBe(true);
@@ -53,29 +53,29 @@ describe('bondEssence', () => {
 
   it("records the character's current rank as rank_bonded", async () => {
     const character = await createCharacterFor(app, owner);
-    await app.database.db.update(characters).set({ rank: 'iron' }).where(eq(characters.id, character!.id));
-    expect(await bond(character!.id, 'water')).toMatchObject({ essence: { rankBonded: 'IRON' } });
+    await app.database.db.update(characters).set({ rank: 'iron' }).where(eq(characters.id, character.id));
+    expect(await bond(character.id, 'water')).toMatchObject({ essence: { rankBonded: 'IRON' } });
   });
 
   it('a fifth essence is refused with MAX_ESSENCES_REACHED and nothing changes', async () => {
     const character = await createCharacterFor(app, owner);
-    for (const type of ['fire', 'water', 'earth', 'wind']) expect((await bond(character!.id, type)).__typename).toBe('BondEssencePayload');
-    const before = await stored(character!.id);
-    expect(await bond(character!.id, 'shadow')).toMatchObject({ __typename: 'LimitReachedError', code: 'MAX_ESSENCES_REACHED', limit: 4 });
-    expect(await stored(character!.id)).toEqual(before);
+    for (const type of ['fire', 'water', 'earth', 'wind']) expect((await bond(character.id, type)).__typename).toBe('BondEssencePayload');
+    const before = await stored(character.id);
+    expect(await bond(character.id, 'shadow')).toMatchObject({ __typename: 'LimitReachedError', code: 'MAX_ESSENCES_REACHED', limit: 4 });
+    expect(await stored(character.id)).toEqual(before);
   });
 
   it('an essence type bonded already is refused with ESSENCE_ALREADY_BONDED', async () => {
     const character = await createCharacterFor(app, owner);
-    await bond(character!.id, 'iron');
-    expect(await bond(character!.id, 'iron', 'RECOVERY')).toMatchObject({ __typename: 'ConflictError', code: 'ESSENCE_ALREADY_BONDED' });
-    expect((await stored(character!.id)).essences).toHaveLength(1);
+    await bond(character.id, 'iron');
+    expect(await bond(character.id, 'iron', 'RECOVERY')).toMatchObject({ __typename: 'ConflictError', code: 'ESSENCE_ALREADY_BONDED' });
+    expect((await stored(character.id)).essences).toHaveLength(1);
   });
 
   it('an essence type not in the reference data is refused with UNKNOWN_ESSENCE_TYPE', async () => {
     const character = await createCharacterFor(app, owner);
-    expect(await bond(character!.id, 'moonlight')).toMatchObject({ code: 'UNKNOWN_ESSENCE_TYPE' });
-    expect((await stored(character!.id)).essences).toHaveLength(0);
+    expect(await bond(character.id, 'moonlight')).toMatchObject({ code: 'UNKNOWN_ESSENCE_TYPE' });
+    expect((await stored(character.id)).essences).toHaveLength(0);
   });
 
   it('refuses a missing character, a malformed id, an empty type, another player and no session, each with its code', async () => {
@@ -83,10 +83,10 @@ describe('bondEssence', () => {
     const stranger = await registerPlayer(app);
     expect(await bond('00000000-0000-4000-8000-000000000000', 'fire')).toMatchObject({ code: 'CHARACTER_NOT_FOUND' });
     expect(await bond('not-an-id', 'fire')).toMatchObject({ code: 'VALIDATION', field: 'characterId' });
-    expect(await bond(character!.id, '  ')).toMatchObject({ code: 'VALIDATION', field: 'essenceType' });
-    expect(await bond(character!.id, 'fire', 'POWER', stranger.token)).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
-    expect(await bond(character!.id, 'fire', 'POWER', null)).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect((await stored(character!.id)).essences).toHaveLength(0);
+    expect(await bond(character.id, '  ')).toMatchObject({ code: 'VALIDATION', field: 'essenceType' });
+    expect(await bond(character.id, 'fire', 'POWER', stranger.token)).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+    expect(await bond(character.id, 'fire', 'POWER', null)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await stored(character.id)).essences).toHaveLength(0);
   });
 
   it('takes twelve SQL statements: nine in the transaction, one to find the characters whose cache it drops, then the essence and the character as committed', async () => {
@@ -95,7 +95,7 @@ describe('bondEssence', () => {
     const character = await createCharacterFor(app, newcomer);
     const { response, statements } = await app.gqlCounted(
       BondEssenceDocument,
-      { input: { characterId: character!.id, essenceType: 'might', attribute: 'POWER' } },
+      { input: { characterId: character.id, essenceType: 'might', attribute: 'POWER' } },
       { token: newcomer.token },
     );
     expect(response.data!.bondEssence.__typename).toBe('BondEssencePayload');
@@ -108,7 +108,7 @@ describe('bondEssence', () => {
   it('fifty concurrent bonds on one character leave exactly four essences, no type twice, and every loser gets a typed error', async () => {
     const character = await createCharacterFor(app, owner);
     const types = Array.from({ length: 50 }, (_, i) => ESSENCES[i % ESSENCES.length]!.id);
-    const results = await Promise.all(types.map((type) => bond(character!.id, type)));
+    const results = await Promise.all(types.map((type) => bond(character.id, type)));
 
     const winners = results.filter((r) => r.__typename === 'BondEssencePayload');
     const losers = results.filter((r) => r.__typename !== 'BondEssencePayload');
@@ -117,7 +117,7 @@ describe('bondEssence', () => {
     for (const loser of losers)
       expect(loser).toMatchObject({ code: expect.stringMatching(/^(MAX_ESSENCES_REACHED|ESSENCE_ALREADY_BONDED)$/) });
 
-    const { essences, abilities, character: row } = await stored(character!.id);
+    const { essences, abilities, character: row } = await stored(character.id);
     expect(essences).toHaveLength(4);
     expect(new Set(essences.map((e) => e.essenceType)).size).toBe(4);
     const bonded = essences.map((e) => essence(e.essenceType));
@@ -140,14 +140,14 @@ describe('bondEssence', () => {
       },
     });
     const character = await createCharacterFor(app, owner);
-    const before = await stored(character!.id);
+    const before = await stored(character.id);
     const response = await app.gql(
       BondEssenceDocument,
-      { input: { characterId: character!.id, essenceType: 'unstable', attribute: 'POWER' } },
+      { input: { characterId: character.id, essenceType: 'unstable', attribute: 'POWER' } },
       { token: owner.token },
     );
     expect(response.errors?.[0]?.message).toBe('Unexpected error.');
-    expect(await stored(character!.id)).toEqual(before);
+    expect(await stored(character.id)).toEqual(before);
     await app.database.db.delete(essenceTypes).where(eq(essenceTypes.id, 'unstable'));
   });
 });
@@ -168,11 +168,11 @@ describe('abilities', () => {
 
   it('an ability never ranks above its character', async () => {
     const character = await createCharacterFor(app, owner);
-    const ability = await abilityOf(character!.id);
+    const ability = await abilityOf(character.id);
     const rankUp = () =>
       app.gql(RankUpAbilityDocument, { abilityId: ability.id }, { token: owner.token }).then((r) => r.data!.rankUpAbility);
     expect(await rankUp()).toMatchObject({ code: 'VALIDATION' });
-    await app.database.db.update(characters).set({ rank: 'bronze' }).where(eq(characters.id, character!.id));
+    await app.database.db.update(characters).set({ rank: 'bronze' }).where(eq(characters.id, character.id));
     expect(await rankUp()).toMatchObject({ ability: { currentRank: 'IRON' } });
     expect(await rankUp()).toMatchObject({ ability: { currentRank: 'BRONZE' } });
     expect(await rankUp()).toMatchObject({ code: 'VALIDATION' });

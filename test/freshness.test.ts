@@ -74,10 +74,10 @@ describe('Player.drinkStats through the cached character(id) response', () => {
     const other = await startInstance(app.databaseUrl, app.redisUrl);
     try {
       const read = async (instance: TestApp = app) =>
-        (await instance.gql(CharacterOwnerDrinkStatsDocument, { id: character!.id })).data!.character!.player.drinkStats;
+        (await instance.gql(CharacterOwnerDrinkStatsDocument, { id: character.id })).data!.character!.player.drinkStats;
       expect(await read()).toEqual({ assigned: 0, received: 0 });
       expect(await read(other)).toEqual({ assigned: 0, received: 0 });
-      expect(await app.redisHandle.redis.exists(characterKey(character!.id))).toBe(1); // cached whole
+      expect(await app.redisHandle.redis.exists(characterKey(character.id))).toBe(1); // cached whole
 
       const started = (await app.gql(StartTavernGameDocument, { channelId: uniqueName('ch') }, { token: host.token })).data!;
       if (started.startTavernGame.__typename !== 'TavernGamePayload') throw new Error('no game');

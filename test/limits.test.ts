@@ -160,12 +160,12 @@ describe('the whole-response cache', () => {
     const player = await registerPlayer(app);
     const character = await createCharacterFor(app, player);
     const variants = [
-      `{ character(id: "${character!.id}") { id name } }`,
-      `{character(id:"${character!.id}"){id name}}`,
-      `# a comment\n{\n  character(id: "${character!.id}") {\n    id\n    name\n  }\n}`,
+      `{ character(id: "${character.id}") { id name } }`,
+      `{character(id:"${character.id}"){id name}}`,
+      `# a comment\n{\n  character(id: "${character.id}") {\n    id\n    name\n  }\n}`,
     ];
     for (const variant of variants) await query(variant);
-    const fields = (await app.redisHandle.redis.hkeys(characterKey(character!.id))).filter((f) => f.startsWith('response:'));
+    const fields = (await app.redisHandle.redis.hkeys(characterKey(character.id))).filter((f) => f.startsWith('response:'));
     expect(fields).toHaveLength(1);
   });
 });

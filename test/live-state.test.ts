@@ -47,17 +47,17 @@ describe('accepting and reading (quiet period 9 s, so nothing is flushed during 
 
   it('answers with the accepted state before PostgreSQL has it, keeping omitted fields', async () => {
     const character = await createCharacterFor(app, owner);
-    expect(await update(app, owner, character!.id, { currentRoomId: 'crypt_3', health: 40 })).toMatchObject({
+    expect(await update(app, owner, character.id, { currentRoomId: 'crypt_3', health: 40 })).toMatchObject({
       character: { currentRoomId: 'crypt_3', health: 40, mana: 100, stamina: 100 },
     });
-    expect(await update(app, owner, character!.id, { mana: 7 })).toMatchObject({
+    expect(await update(app, owner, character.id, { mana: 7 })).toMatchObject({
       character: { currentRoomId: 'crypt_3', health: 40, mana: 7, stamina: 100 },
     });
-    expect(await storedRow(app, character!.id)).toMatchObject({ currentRoomId: null, health: 100, mana: 100, liveStateSeq: 0 });
-    const pending = await app.redisHandle.redis.hgetall(liveStateKey(character!.id));
+    expect(await storedRow(app, character.id)).toMatchObject({ currentRoomId: null, health: 100, mana: 100, liveStateSeq: 0 });
+    const pending = await app.redisHandle.redis.hgetall(liveStateKey(character.id));
     expect(pending).toMatchObject({ currentRoomId: 'crypt_3', health: '40', mana: '7' });
-    expect(await app.redisHandle.redis.zscore(LIVE_PENDING_KEY, character!.id)).not.toBeNull();
-    expect(await app.redisHandle.redis.pttl(liveStateKey(character!.id))).toBeGreaterThan(0);
+    expect(await app.redisHandle.redis.zscore(LIVE_PENDING_KEY, character.id)).not.toBeNull();
+    expect(await app.redisHandle.redis.pttl(liveStateKey(character.id))).toBeGreaterThan(0);
   });
 
   it('every read sees the latest state at once: planned-row cache, whole-response cache, nested siblings, another instance', async () => {
@@ -65,31 +65,31 @@ describe('accepting and reading (quiet period 9 s, so nothing is flushed during 
     const sibling = await createCharacterFor(app, owner);
     // Warm both cache tiers for both characters.
     for (let i = 0; i < 2; i++) {
-      await app.gql(LiveCharacterDocument, { id: hero!.id }, {});
-      await app.gql(LiveCharacterPlannedDocument, { id: hero!.id }, {});
-      await app.gql(LiveCharacterDocument, { id: sibling!.id }, {});
+      await app.gql(LiveCharacterDocument, { id: hero.id }, {});
+      await app.gql(LiveCharacterPlannedDocument, { id: hero.id }, {});
+      await app.gql(LiveCharacterDocument, { id: sibling.id }, {});
     }
-    expect((await app.gqlCounted(LiveCharacterDocument, { id: hero!.id }, {})).statements).toEqual([]);
+    expect((await app.gqlCounted(LiveCharacterDocument, { id: hero.id }, {})).statements).toEqual([]);
 
-    await update(app, owner, sibling!.id, { health: 12, currentRoomId: 'bridge' });
-    await update(app, owner, hero!.id, { stamina: 33 });
+    await update(app, owner, sibling.id, { health: 12, currentRoomId: 'bridge' });
+    await update(app, owner, hero.id, { stamina: 33 });
 
     const other = await startInstance(app.databaseUrl, app.redisUrl, { liveState: { flushMs: 9000 } });
     try {
       for (const instance of [app, other]) {
-        const whole = await instance.gql(LiveCharacterDocument, { id: hero!.id }, {});
+        const whole = await instance.gql(LiveCharacterDocument, { id: hero.id }, {});
         expect(whole.data!.character).toMatchObject({ stamina: 33, health: 100 });
-        expect(whole.data!.character!.player.characters.find((c) => c.id === sibling!.id)).toMatchObject({
+        expect(whole.data!.character!.player.characters.find((c) => c.id === sibling.id)).toMatchObject({
           health: 12,
           currentRoomId: 'bridge',
         });
-        const planned = await instance.gql(LiveCharacterPlannedDocument, { id: hero!.id }, {});
+        const planned = await instance.gql(LiveCharacterPlannedDocument, { id: hero.id }, {});
         expect(planned.data!.character).toMatchObject({ stamina: 33 });
-        expect((await instance.gql(LiveCharacterDocument, { id: sibling!.id }, {})).data!.character).toMatchObject({ health: 12 });
+        expect((await instance.gql(LiveCharacterDocument, { id: sibling.id }, {})).data!.character).toMatchObject({ health: 12 });
       }
       // The planned rows survived the updates (only whole responses were dropped): a warm read costs no SQL.
-      expect((await app.gqlCounted(LiveCharacterPlannedDocument, { id: hero!.id }, {})).statements).toEqual([]);
-      expect(await storedRow(app, hero!.id)).toMatchObject({ stamina: 100 });
+      expect((await app.gqlCounted(LiveCharacterPlannedDocument, { id: hero.id }, {})).statements).toEqual([]);
+      expect(await storedRow(app, hero.id)).toMatchObject({ stamina: 100 });
     } finally {
       await other.close();
     }
@@ -99,30 +99,30 @@ describe('accepting and reading (quiet period 9 s, so nothing is flushed during 
     const mine = await createCharacterFor(app, owner);
     const other = await registerPlayer(app);
     const theirs = await createCharacterFor(app, other);
-    for (const id of [mine!.id, theirs!.id]) await app.gql(LiveCharacterDocument, { id }, {});
+    for (const id of [mine.id, theirs.id]) await app.gql(LiveCharacterDocument, { id }, {});
     const responseFields = async (id: string) =>
       (await app.redisHandle.redis.hkeys(characterKey(id))).filter((field) => field.startsWith('response:'));
-    expect(await responseFields(theirs!.id)).toHaveLength(1);
-    await update(app, owner, mine!.id, { health: 3 });
-    expect(await responseFields(mine!.id)).toHaveLength(0);
-    expect(await responseFields(theirs!.id)).toHaveLength(1);
-    expect((await app.gqlCounted(LiveCharacterDocument, { id: theirs!.id }, {})).statements).toEqual([]);
+    expect(await responseFields(theirs.id)).toHaveLength(1);
+    await update(app, owner, mine.id, { health: 3 });
+    expect(await responseFields(mine.id)).toHaveLength(0);
+    expect(await responseFields(theirs.id)).toHaveLength(1);
+    expect((await app.gqlCounted(LiveCharacterDocument, { id: theirs.id }, {})).statements).toEqual([]);
   });
 
   it('an update issues no SQL once the character is cached; refusals change nothing', async () => {
     const character = await createCharacterFor(app, owner);
-    await update(app, owner, character!.id, { health: 90 });
+    await update(app, owner, character.id, { health: 90 });
     const { response, statements } = await app.gqlCounted(
       LiveUpdateDocument,
-      { input: { characterId: character!.id, health: 80 } },
+      { input: { characterId: character.id, health: 80 } },
       { token: owner.token },
     );
     expect(response.data!.updateCharacterState).toMatchObject({ character: { health: 80 } });
     expect(statements).toEqual([]);
 
     const stranger = await registerPlayer(app);
-    expect(await update(app, stranger, character!.id, { health: 1 })).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await update(app, owner, character!.id, { health: 101 })).toMatchObject({
+    expect(await update(app, stranger, character.id, { health: 1 })).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await update(app, owner, character.id, { health: 101 })).toMatchObject({
       code: 'VALIDATION',
       message: expect.stringMatching(/^health:/),
     });
@@ -131,7 +131,7 @@ describe('accepting and reading (quiet period 9 s, so nothing is flushed during 
       code: 'VALIDATION',
       message: expect.stringMatching(/^characterId:/),
     });
-    expect((await app.gql(LiveCharacterDocument, { id: character!.id }, {})).data!.character).toMatchObject({ health: 80 });
+    expect((await app.gql(LiveCharacterDocument, { id: character.id }, {})).data!.character).toMatchObject({ health: 80 });
   });
 });
 
@@ -144,20 +144,20 @@ describe('flushing', () => {
       const started = Date.now();
       // 99 updates in bursts of 11 (as a client sending several a tick), then the last one.
       for (let burst = 0; burst < 9; burst++) {
-        await Promise.all(Array.from({ length: 11 }, (_, i) => update(app, owner, character!.id, { health: burst * 11 + i })));
+        await Promise.all(Array.from({ length: 11 }, (_, i) => update(app, owner, character.id, { health: burst * 11 + i })));
         await sleep(Math.max(0, started + (burst + 1) * 100 - Date.now()));
       }
-      await update(app, owner, character!.id, { health: 0, currentRoomId: 'room_100' });
+      await update(app, owner, character.id, { health: 0, currentRoomId: 'room_100' });
       // About 1 s; the slack is for a loaded CI machine.
       expect(Date.now() - started).toBeLessThan(2000);
-      await waitFor(async () => (await storedRow(app, character!.id)).currentRoomId === 'room_100');
-      expect(await storedRow(app, character!.id)).toMatchObject({ health: 0, mana: 100 });
+      await waitFor(async () => (await storedRow(app, character.id)).currentRoomId === 'room_100');
+      expect(await storedRow(app, character.id)).toMatchObject({ health: 0, mana: 100 });
       expect(flushStatements(app).length).toBeGreaterThanOrEqual(1);
       expect(flushStatements(app).length).toBeLessThanOrEqual(2);
       // Flushed: out of the queue; the hash stays briefly as an overlay, then expires.
-      expect(await app.redisHandle.redis.zscore(LIVE_PENDING_KEY, character!.id)).toBeNull();
-      expect(await app.redisHandle.redis.hget(liveStateKey(character!.id), 'first')).toBeNull();
-      expect(await app.redisHandle.redis.pttl(liveStateKey(character!.id))).toBeLessThanOrEqual(360_000);
+      expect(await app.redisHandle.redis.zscore(LIVE_PENDING_KEY, character.id)).toBeNull();
+      expect(await app.redisHandle.redis.hget(liveStateKey(character.id), 'first')).toBeNull();
+      expect(await app.redisHandle.redis.pttl(liveStateKey(character.id))).toBeLessThanOrEqual(360_000);
     } finally {
       await app.close();
     }
@@ -168,9 +168,9 @@ describe('flushing', () => {
     try {
       const owner = await registerPlayer(app);
       const made = await Promise.all(Array.from({ length: 8 }, () => createCharacterFor(app, owner)));
-      await Promise.all(made.map((c, i) => update(app, owner, c!.id, { mana: i })));
+      await Promise.all(made.map((c, i) => update(app, owner, c.id, { mana: i })));
       await waitFor(async () => (await storedRow(app, made[7]!.id)).mana === 7);
-      for (const [i, c] of made.entries()) expect((await storedRow(app, c!.id)).mana).toBe(i);
+      for (const [i, c] of made.entries()) expect((await storedRow(app, c.id)).mana).toBe(i);
       expect(flushStatements(app).length).toBeLessThanOrEqual(2);
     } finally {
       await app.close();
@@ -182,11 +182,11 @@ describe('flushing', () => {
     try {
       const owner = await registerPlayer(app);
       const character = await createCharacterFor(app, owner);
-      await update(app, owner, character!.id, { health: 55 });
+      await update(app, owner, character.id, { health: 55 });
       const accepted = Date.now();
       await sleep(400);
-      expect((await storedRow(app, character!.id)).health).toBe(100);
-      await waitFor(async () => (await storedRow(app, character!.id)).health === 55);
+      expect((await storedRow(app, character.id)).health).toBe(100);
+      await waitFor(async () => (await storedRow(app, character.id)).health === 55);
       const took = Date.now() - accepted;
       expect(took).toBeGreaterThanOrEqual(550);
       expect(took).toBeLessThan(600 + 1000);
@@ -203,8 +203,8 @@ describe('flushing', () => {
       const started = Date.now();
       let written = 0;
       for (let i = 1; Date.now() - started < 3000; i++) {
-        await update(app, owner, character!.id, { stamina: i % 100 });
-        if (!written && (await storedRow(app, character!.id)).stamina !== 100) written = Date.now() - started;
+        await update(app, owner, character.id, { stamina: i % 100 });
+        if (!written && (await storedRow(app, character.id)).stamina !== 100) written = Date.now() - started;
         await sleep(50);
       }
       // Never quiet for 500 ms, yet written by the cap (plus at most one poll and the write).
@@ -227,21 +227,21 @@ describe('transactional writes and ordering', () => {
 
   it('bondEssence and a pending state keep both: the flush writes only the live columns, the bond only its own', async () => {
     const character = await createCharacterFor(app, owner);
-    await update(app, owner, character!.id, { health: 60, currentRoomId: 'forge' });
-    const bond = { input: { characterId: character!.id, essenceType: 'fire', attribute: 'POWER' as const } };
+    await update(app, owner, character.id, { health: 60, currentRoomId: 'forge' });
+    const bond = { input: { characterId: character.id, essenceType: 'fire', attribute: 'POWER' as const } };
     // The bond commits while the state is pending; more updates arrive while both are in flight.
     const [bonded] = await Promise.all([
       app.gql(BondEssenceDocument, bond, { token: owner.token }),
-      update(app, owner, character!.id, { mana: 20 }),
+      update(app, owner, character.id, { mana: 20 }),
     ]);
     expect(bonded.data!.bondEssence.__typename).toBe('BondEssencePayload');
     // The bond raised maximum health (new maximums apply at once) and the read shows both.
-    expect(await update(app, owner, character!.id, { health: 104 })).toMatchObject({ character: { health: 104, mana: 20 } });
-    await waitFor(async () => (await storedRow(app, character!.id)).health === 104);
-    const row = await storedRow(app, character!.id);
+    expect(await update(app, owner, character.id, { health: 104 })).toMatchObject({ character: { health: 104, mana: 20 } });
+    await waitFor(async () => (await storedRow(app, character.id)).health === 104);
+    const row = await storedRow(app, character.id);
     expect(row).toMatchObject({ health: 104, mana: 20, currentRoomId: 'forge' });
     expect(row.power).toBeGreaterThan(10);
-    expect((await app.gql(LiveCharacterDocument, { id: character!.id }, {})).data!.character).toMatchObject({
+    expect((await app.gql(LiveCharacterDocument, { id: character.id }, {})).data!.character).toMatchObject({
       health: 104,
       attributes: { power: row.power },
     });
@@ -249,25 +249,25 @@ describe('transactional writes and ordering', () => {
 
   it('an older pending state never overwrites a newer direct write, and a batch written twice applies once', async () => {
     const character = await createCharacterFor(app, owner);
-    const older = { characterId: character!.id, seq: Date.now() - 1000, health: 11 };
+    const older = { characterId: character.id, seq: Date.now() - 1000, health: 11 };
     // With Redis down an update goes straight to PostgreSQL, newer than anything pending.
-    await writeStateNow(app.database.db, character!.id, { health: 77 });
+    await writeStateNow(app.database.db, character.id, { health: 77 });
     expect(await writePendingStates(app.database.db, [older])).toBe(0);
-    expect((await storedRow(app, character!.id)).health).toBe(77);
+    expect((await storedRow(app, character.id)).health).toBe(77);
 
-    const newer = { characterId: character!.id, seq: Date.now() + 1000, health: 22 };
+    const newer = { characterId: character.id, seq: Date.now() + 1000, health: 22 };
     expect(await writePendingStates(app.database.db, [newer])).toBe(1);
     expect(await writePendingStates(app.database.db, [newer])).toBe(0);
-    expect(await storedRow(app, character!.id)).toMatchObject({ health: 22, liveStateSeq: newer.seq });
+    expect(await storedRow(app, character.id)).toMatchObject({ health: 22, liveStateSeq: newer.seq });
   });
 
   it('a flushed state still overlays a cached row read before the flush', async () => {
     const character = await createCharacterFor(app, owner);
-    await app.gql(LiveCharacterPlannedDocument, { id: character!.id }, {});
-    await update(app, owner, character!.id, { health: 31 });
-    await waitFor(async () => (await storedRow(app, character!.id)).health === 31);
-    expect(await app.redisHandle.redis.exists(characterKey(character!.id))).toBe(1);
-    expect((await app.gql(LiveCharacterPlannedDocument, { id: character!.id }, {})).data!.character).toMatchObject({ health: 31 });
+    await app.gql(LiveCharacterPlannedDocument, { id: character.id }, {});
+    await update(app, owner, character.id, { health: 31 });
+    await waitFor(async () => (await storedRow(app, character.id)).health === 31);
+    expect(await app.redisHandle.redis.exists(characterKey(character.id))).toBe(1);
+    expect((await app.gql(LiveCharacterPlannedDocument, { id: character.id }, {})).data!.character).toMatchObject({ health: 31 });
   });
 });
 
@@ -282,7 +282,7 @@ describe('processes', () => {
         const answer = await post(
           server.url,
           print(LiveUpdateDocument),
-          { input: { characterId: c!.id, health: 50 + i, currentRoomId: 'vault' } },
+          { input: { characterId: c.id, health: 50 + i, currentRoomId: 'vault' } },
           owner.token,
         );
         expect(answer.data.updateCharacterState.character.health).toBe(50 + i);
@@ -293,7 +293,7 @@ describe('processes', () => {
 
       const rescuer = await startInstance(app.databaseUrl, app.redisUrl, { liveState: { flushMs: 9000 } });
       await rescuer.close(); // closing flushes everything pending, as at SIGTERM
-      for (const [i, c] of made.entries()) expect(await storedRow(app, c!.id)).toMatchObject({ health: 50 + i, currentRoomId: 'vault' });
+      for (const [i, c] of made.entries()) expect(await storedRow(app, c.id)).toMatchObject({ health: 50 + i, currentRoomId: 'vault' });
       expect(await app.redisHandle.redis.zcard(LIVE_PENDING_KEY)).toBe(0);
     } finally {
       await app.close();

@@ -131,7 +131,7 @@ describe('game results', () => {
     const player = await registerPlayer(app);
     const character = await createCharacterFor(app, player);
     const first = await submitted(player, {
-      characterId: character!.id,
+      characterId: character.id,
       score: 1200,
       floorReached: 6,
       durationSeconds: 900,
@@ -148,10 +148,10 @@ describe('game results', () => {
     expect(first.result).toMatchObject({ score: 1200, floorReached: 6, durationSeconds: 900, victory: true, player: { id: player.id } });
     expect(first.allTimeRank).toBeGreaterThanOrEqual(1);
     expect(first.dailyRank).toBeNull();
-    const [row] = await db().select().from(gameResults).where(eq(gameResults.id, first.result!.id));
+    const [row] = await db().select().from(gameResults).where(eq(gameResults.id, first.result.id));
     expect(row).toMatchObject({
       playerId: player.id,
-      characterId: character!.id,
+      characterId: character.id,
       kills: { cave_goblin: 4, giant_rat: 2 },
       bossesDefeated: ['grubnak_goblin_king'],
       itemsCollected: 7,
@@ -160,7 +160,7 @@ describe('game results', () => {
     });
     const second = await submitted(player, { score: 50 });
     const mine = await app.gql(MyResultsDocument, { first: 5 }, { token: player.token });
-    expect(mine.data!.myResults.map((r) => r.id)).toEqual([second.result!.id, first.result!.id]);
+    expect(mine.data!.myResults.map((r) => r.id)).toEqual([second.result.id, first.result.id]);
   });
 
   it('every enemy and boss id is checked against the reference data; nothing is stored when one is unknown', async () => {
@@ -191,7 +191,7 @@ describe('game results', () => {
   it("a result for another player's character is FORBIDDEN, and one without a session UNAUTHENTICATED", async () => {
     const [owner, other] = [await registerPlayer(app), await registerPlayer(app)];
     const character = await createCharacterFor(app, owner);
-    expect(await submit(other, { characterId: character!.id })).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await submit(other, { characterId: character.id })).toMatchObject({ code: 'FORBIDDEN' });
     expect(await submit(other, { characterId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ code: 'CHARACTER_NOT_FOUND' });
     const anonymous = await app.gql(SubmitGameResultDocument, { input: { score: 1, floorReached: 1, durationSeconds: 1, victory: true } });
     expect(anonymous.data!.submitGameResult).toMatchObject({ code: 'UNAUTHENTICATED' });
@@ -241,11 +241,11 @@ describe('achievements', () => {
       app
         .gql(BondEssenceUnlocksDocument, { input: { characterId, essenceType, attribute: 'POWER' } }, { token: player.token })
         .then((r) => r.data!.bondEssence);
-    expect(await bond(a!.id, 'might')).toMatchObject({ unlocked: [{ achievement: { id: 'first_bond' }, progress: 1, target: 1 }] });
-    expect(await bond(b!.id, 'might')).toMatchObject({ unlocked: [] });
-    await bond(a!.id, 'fire');
+    expect(await bond(a.id, 'might')).toMatchObject({ unlocked: [{ achievement: { id: 'first_bond' }, progress: 1, target: 1 }] });
+    expect(await bond(b.id, 'might')).toMatchObject({ unlocked: [] });
+    await bond(a.id, 'fire');
     expect((await progressOf(player)).fourfold_bond).toMatchObject({ progress: 2, unlockedAt: null });
-    await bond(b!.id, 'fire');
+    await bond(b.id, 'fire');
     expect((await progressOf(player)).fourfold_bond).toMatchObject({ progress: 2 });
   });
 
@@ -277,11 +277,11 @@ describe('achievements', () => {
     const character = await createCharacterFor(app, player);
     await app.gql(PlayerProgressDocument, { id: player.id });
     expect(await redis().ttl(achievementsKey(player.id))).toBeGreaterThan(3590);
-    const before = await app.gql(CharacterWithProgressDocument, { id: character!.id });
+    const before = await app.gql(CharacterWithProgressDocument, { id: character.id });
     expect(before.data!.character!.player.bestScore).toBeNull();
     await submitted(player, { score: 777, kills: [{ enemyId: 'giant_rat', count: 1 }] });
     expect(await redis().exists(achievementsKey(player.id))).toBe(0);
-    const after = await app.gql(CharacterWithProgressDocument, { id: character!.id });
+    const after = await app.gql(CharacterWithProgressDocument, { id: character.id });
     expect(after.data!.character!.player.bestScore).toBe(777);
     expect(after.data!.character!.player.achievements.find((a) => a.achievement.id === 'first_blood')!.progress).toBe(1);
   });

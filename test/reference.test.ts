@@ -91,11 +91,11 @@ describe('GraphQL reads', () => {
   it('an inventory stack resolves its item record', async () => {
     const character = await createCharacterFor(app, await registerPlayer(app));
     await app.database.db.insert(characterInventory).values([
-      { characterId: character!.id, itemId: 'torch', quantity: 2 },
-      { characterId: character!.id, itemId: 'iron_ore', quantity: 7 },
-      { characterId: character!.id, itemId: 'retired_item', quantity: 1 },
+      { characterId: character.id, itemId: 'torch', quantity: 2 },
+      { characterId: character.id, itemId: 'iron_ore', quantity: 7 },
+      { characterId: character.id, itemId: 'retired_item', quantity: 1 },
     ]);
-    const { data } = await app.gql(CharacterInventoryItemsDocument, { id: character!.id });
+    const { data } = await app.gql(CharacterInventoryItemsDocument, { id: character.id });
     const byId = Object.fromEntries(data!.character!.inventory.map((stack) => [stack.itemId, stack.item]));
     expect(byId.torch).toMatchObject({ id: 'torch', stackable: true });
     expect(byId.iron_ore).toMatchObject({ id: 'iron_ore', stackable: true });

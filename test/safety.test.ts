@@ -358,7 +358,7 @@ describe('bounded inputs', () => {
     if (started.__typename !== 'QuestPayload') throw new Error(JSON.stringify(started));
     const result = await app.gql(
       BoundedUpdateQuestProgressDocument,
-      { input: { id: started.quest!.id, progress: { note: 'a\u0000b' } } },
+      { input: { id: started.quest.id, progress: { note: 'a\u0000b' } } },
       as(),
     );
     expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION', field: 'input.progress.note' } });

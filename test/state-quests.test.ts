@@ -28,10 +28,10 @@ const updateState = (characterId: string, state: StateInput, token = owner.token
 describe('updateCharacterState', () => {
   it('sets room and vitals; omitted fields keep their value', async () => {
     const character = await createCharacterFor(app, owner);
-    expect(await updateState(character!.id, { currentRoomId: 'crypt_3', health: 40, mana: 0 })).toMatchObject({
+    expect(await updateState(character.id, { currentRoomId: 'crypt_3', health: 40, mana: 0 })).toMatchObject({
       character: { currentRoomId: 'crypt_3', health: 40, mana: 0, stamina: 100 },
     });
-    expect(await updateState(character!.id, { stamina: 55 })).toMatchObject({
+    expect(await updateState(character.id, { stamina: 55 })).toMatchObject({
       character: { currentRoomId: 'crypt_3', health: 40, mana: 0, stamina: 55 },
     });
   });
@@ -43,26 +43,26 @@ describe('updateCharacterState', () => {
     ['an empty room id', { currentRoomId: '' }, 'currentRoomId'],
   ])('refuses %s with VALIDATION naming the field, and changes nothing', async (_label, state, field) => {
     const character = await createCharacterFor(app, owner);
-    expect(await updateState(character!.id, state)).toMatchObject({ code: 'VALIDATION', field });
-    const [row] = await app.database.db.select().from(characters).where(eq(characters.id, character!.id));
+    expect(await updateState(character.id, state)).toMatchObject({ code: 'VALIDATION', field });
+    const [row] = await app.database.db.select().from(characters).where(eq(characters.id, character.id));
     expect(row).toMatchObject({ health: 100, mana: 100, stamina: 100, currentRoomId: null });
   });
 
   it('maximums follow the attributes: a bonded power bonus raises maximum health', async () => {
     const character = await createCharacterFor(app, owner);
-    expect(await updateState(character!.id, { health: 104 })).toMatchObject({ code: 'VALIDATION', field: 'health' });
+    expect(await updateState(character.id, { health: 104 })).toMatchObject({ code: 'VALIDATION', field: 'health' });
     await app.gql(
       BondEssenceDocument,
-      { input: { characterId: character!.id, essenceType: 'fire', attribute: 'POWER' } },
+      { input: { characterId: character.id, essenceType: 'fire', attribute: 'POWER' } },
       { token: owner.token },
     );
-    expect(await updateState(character!.id, { health: 104 })).toMatchObject({ character: { health: 104 } });
+    expect(await updateState(character.id, { health: 104 })).toMatchObject({ character: { health: 104 } });
   });
 
   it("refuses another player's character with FORBIDDEN", async () => {
     const character = await createCharacterFor(app, owner);
     const stranger = await registerPlayer(app);
-    expect(await updateState(character!.id, { health: 1 }, stranger.token)).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await updateState(character.id, { health: 1 }, stranger.token)).toMatchObject({ code: 'FORBIDDEN' });
   });
 });
 
@@ -72,12 +72,12 @@ describe('quests', () => {
 
   it('runs a quest from start through progress to completion; a finished quest is read-only', async () => {
     const character = await createCharacterFor(app, owner);
-    const started = await start(character!.id, 'rat_cellar');
+    const started = await start(character.id, 'rat_cellar');
     if (started.__typename !== 'QuestPayload') throw new Error(JSON.stringify(started));
     expect(started.quest).toMatchObject({ questId: 'rat_cellar', status: 'ACTIVE', progress: {}, completedAt: null });
-    expect(await start(character!.id, 'rat_cellar')).toMatchObject({ code: 'CONFLICT' });
+    expect(await start(character.id, 'rat_cellar')).toMatchObject({ code: 'CONFLICT' });
 
-    const id = started.quest!.id;
+    const id = started.quest.id;
     const progressed = await app.gql(UpdateQuestProgressDocument, { input: { id, progress: { rats: 7 } } }, { token: owner.token });
     expect(progressed.data!.updateQuestProgress).toMatchObject({ quest: { status: 'ACTIVE', progress: { rats: 7 } } });
     const done = await app.gql(CompleteQuestDocument, { id }, { token: owner.token });
@@ -88,25 +88,25 @@ describe('quests', () => {
     const [row] = await app.database.db.select().from(characterQuests).where(eq(characterQuests.id, id));
     expect(row).toMatchObject({ status: 'completed', progress: { rats: 7 } });
     // Once finished, the same quest can be taken again.
-    expect((await start(character!.id, 'rat_cellar')).__typename).toBe('QuestPayload');
+    expect((await start(character.id, 'rat_cellar')).__typename).toBe('QuestPayload');
   });
 
   it('abandons a quest, refuses bad ids and progress, and lets only the owner touch it', async () => {
     const character = await createCharacterFor(app, owner);
-    const started = await start(character!.id, 'lost_ring');
+    const started = await start(character.id, 'lost_ring');
     if (started.__typename !== 'QuestPayload') throw new Error(JSON.stringify(started));
     const stranger = await registerPlayer(app);
-    expect((await app.gql(AbandonQuestDocument, { id: started.quest!.id }, { token: stranger.token })).data!.abandonQuest).toMatchObject({
+    expect((await app.gql(AbandonQuestDocument, { id: started.quest.id }, { token: stranger.token })).data!.abandonQuest).toMatchObject({
       code: 'FORBIDDEN',
     });
-    expect(await start(character!.id, 'Bad Quest!')).toMatchObject({ code: 'VALIDATION', field: 'questId' });
+    expect(await start(character.id, 'Bad Quest!')).toMatchObject({ code: 'VALIDATION', field: 'questId' });
     const notObject = await app.gql(
       UpdateQuestProgressDocument,
-      { input: { id: started.quest!.id, progress: [1, 2] } },
+      { input: { id: started.quest.id, progress: [1, 2] } },
       { token: owner.token },
     );
     expect(notObject.data!.updateQuestProgress).toMatchObject({ code: 'VALIDATION' });
-    expect((await app.gql(AbandonQuestDocument, { id: started.quest!.id }, { token: owner.token })).data!.abandonQuest).toMatchObject({
+    expect((await app.gql(AbandonQuestDocument, { id: started.quest.id }, { token: owner.token })).data!.abandonQuest).toMatchObject({
       quest: { status: 'ABANDONED' },
     });
   });
@@ -115,11 +115,11 @@ describe('quests', () => {
     const character = await createCharacterFor(app, owner);
     const ids: string[] = [];
     for (const questId of ['a_quest', 'b_quest', 'c_quest']) {
-      const started = await start(character!.id, questId);
-      if (started.__typename === 'QuestPayload') ids.push(started.quest!.id);
+      const started = await start(character.id, questId);
+      if (started.__typename === 'QuestPayload') ids.push(started.quest.id);
     }
     await app.gql(CompleteQuestDocument, { id: ids[1]! }, { token: owner.token });
-    const { response, statements } = await app.gqlCounted(ActiveQuestsDocument, { id: character!.id });
+    const { response, statements } = await app.gqlCounted(ActiveQuestsDocument, { id: character.id });
     expect(response.data!.character!.activeQuests.map((q) => q.questId).sort()).toEqual(['a_quest', 'c_quest']);
     expect(statements).toHaveLength(1);
     // The quest rows are selected as exactly id and quest_id (started_at appears only in ORDER BY).

@@ -3,7 +3,7 @@ import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
 import { ConflictError, LimitReachedError, ValidationError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
-import { characterWrite, READ_BACK, readAfterCommit } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { withLatestState } from '../live-state/live-state.js';
@@ -82,7 +82,7 @@ type CharacterQuery = (options: { where: { id: string } }) => Parameters<Context
  * transaction with whatever selection the client asked for.
  */
 export function committedCharacter(query: CharacterQuery, parent: { characterId: string }, _args: unknown, ctx: Context) {
-  return readAfterCommit(ctx, () => ctx.db.query.characters.findFirst(query({ where: { id: parent.characterId } })));
+  return readAfterCommit(() => ctx.db.query.characters.findFirst(query({ where: { id: parent.characterId } })));
 }
 
 /** A character with the selection the client asked for, through the character cache (planned rows). */
@@ -96,7 +96,7 @@ export function characterPayload(name: string, description?: string) {
   return builder.objectRef<{ characterId: string }>(name).implement({
     description,
     fields: (t) => ({
-      character: t.drizzleField({ type: 'characters', nullable: true, description: READ_BACK, resolve: committedCharacter }),
+      character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
     }),
   });
 }

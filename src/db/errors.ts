@@ -51,3 +51,19 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Runs a read that must answer, retrying while PostgreSQL is unreachable (every 200 ms, 6 s in
+ * all, about what a restart takes): a read back after a commit, whose write happened and should
+ * not answer an error.
+ */
+export async function retryWhileUnreachable<T>(read: () => Promise<T>, attempts = 30, delayMs = 200): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= attempts || !isDatabaseUnreachable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from 
 import { playerErrors } from '../graphql/errors.js';
 import { awakenAbility, rankUpAbility } from './abilities.js';
 import { bondEssence } from './bond.js';
-import { characterWrite, READ_BACK, readAfterCommit } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { EssenceTypeRef } from '../reference/graphql.js';
 
@@ -55,12 +55,10 @@ export const BondEssencePayload = builder.objectRef<Awaited<ReturnType<typeof bo
   fields: (t) => ({
     essence: t.drizzleField({
       type: 'characterEssences',
-      nullable: true,
-      description: READ_BACK,
       resolve: (query, { essenceId }, _args, ctx) =>
-        readAfterCommit(ctx, () => ctx.db.query.characterEssences.findFirst(query({ where: { id: essenceId } }))),
+        readAfterCommit(() => ctx.db.query.characterEssences.findFirst(query({ where: { id: essenceId } }))),
     }),
-    character: t.drizzleField({ type: 'characters', nullable: true, description: READ_BACK, resolve: committedCharacter }),
+    character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),
 });
 
@@ -68,10 +66,7 @@ const AbilityPayload = builder.objectRef<{ id: string }>('AbilityPayload').imple
   fields: (t) => ({
     ability: t.drizzleField({
       type: 'characterAbilities',
-      nullable: true,
-      description: READ_BACK,
-      resolve: (query, { id }, _args, ctx) =>
-        readAfterCommit(ctx, () => ctx.db.query.characterAbilities.findFirst(query({ where: { id } }))),
+      resolve: (query, { id }, _args, ctx) => readAfterCommit(() => ctx.db.query.characterAbilities.findFirst(query({ where: { id } }))),
     }),
   }),
 });

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { retryWhileUnreachable } from '../db/errors.js';
 import { announce, type Change } from '../invalidation.js';
 
 /**
@@ -20,18 +21,10 @@ export function characterWrite<Args, Result>(
 }
 
 /**
- * A payload field read back after its write committed. If that read fails (PostgreSQL went away
- * just after the commit), the field is null: the mutation still answers success for the write
- * that happened, and carries less.
+ * A payload field read back after its write committed. The field is non-null (DESIGN §10), so
+ * the payload cannot carry less: if PostgreSQL went away just after the commit, the read is
+ * retried for up to 6 s rather than answering an error for a write that happened.
  */
-export async function readAfterCommit<T>(ctx: Context, read: () => Promise<T | undefined>): Promise<T | null> {
-  try {
-    return (await read()) ?? null;
-  } catch (error) {
-    ctx.log.warn({ err: { message: (error as Error).message } }, 'read-back after a committed write failed; the payload carries less');
-    return null;
-  }
+export async function readAfterCommit<T>(read: () => Promise<T | undefined>): Promise<T> {
+  return (await retryWhileUnreachable(read))!;
 }
-
-/** The description of a payload field read back after the commit. */
-export const READ_BACK = 'Null only when it could not be read back after the change was saved.';

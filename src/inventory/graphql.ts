@@ -1,7 +1,7 @@
 import { staleOn } from '../invalidation.js';
 import { characterPayload, committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
-import { characterWrite, READ_BACK, readAfterCommit } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { playerErrors } from '../graphql/errors.js';
 import { addInventoryItems, equipItem, removeInventoryItem, unequipItem, type StackChange } from './inventory.js';
@@ -51,13 +51,13 @@ const InventoryItemPayload = builder.objectRef<StackChange>('InventoryItemPayloa
     item: t.drizzleField({
       type: 'characterInventory',
       nullable: true,
-      description: `The stack after the change; null when it was removed entirely. ${READ_BACK}`,
+      description: 'The stack after the change; null when it was removed entirely.',
       resolve: (query, { inventoryItemId }, _args, ctx) =>
         inventoryItemId
-          ? readAfterCommit(ctx, () => ctx.db.query.characterInventory.findFirst(query({ where: { id: inventoryItemId } })))
+          ? readAfterCommit(() => ctx.db.query.characterInventory.findFirst(query({ where: { id: inventoryItemId } })))
           : null,
     }),
-    character: t.drizzleField({ type: 'characters', nullable: true, description: READ_BACK, resolve: committedCharacter }),
+    character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),
 });
 

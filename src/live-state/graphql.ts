@@ -1,7 +1,7 @@
 import { readCharacter } from '../characters/graphql.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { READ_BACK, readAfterCommit } from '../graphql/writes.js';
+import { readAfterCommit } from '../graphql/writes.js';
 import { playerErrors } from '../graphql/errors.js';
 import { announce } from '../invalidation.js';
 import { acceptCharacterState } from './live-state.js';
@@ -23,9 +23,7 @@ const UpdateCharacterStatePayload = builder.objectRef<{ characterId: string }>('
     // Through the character cache: a live update leaves the cached rows valid (reads overlay it).
     character: t.drizzleField({
       type: 'characters',
-      nullable: true,
-      description: READ_BACK,
-      resolve: (query, { characterId }, _args, ctx) => readAfterCommit(ctx, () => readCharacter(query, characterId, ctx)),
+      resolve: (query, { characterId }, _args, ctx) => readAfterCommit(() => readCharacter(query, characterId, ctx)),
     }),
   }),
 });

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { BondEssencePayload } from '../essences/graphql.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { READ_BACK, readAfterCommit } from '../graphql/writes.js';
+import { readAfterCommit } from '../graphql/writes.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { announce, staleOn, staleWithParent } from '../invalidation.js';
@@ -123,13 +123,11 @@ const GameResultPayload = builder.objectRef<SubmittedResult>('GameResultPayload'
   fields: (t) => ({
     result: t.drizzleField({
       type: 'gameResults',
-      nullable: true,
-      description: READ_BACK,
       resolve: (query, { resultId }, _args, ctx) =>
-        readAfterCommit(ctx, () => ctx.db.query.gameResults.findFirst(query({ where: { id: resultId } }))),
+        readAfterCommit(() => ctx.db.query.gameResults.findFirst(query({ where: { id: resultId } }))),
     }),
-    allTimeRank: t.exposeInt('allTimeRank', { nullable: true, description: READ_BACK }),
-    dailyRank: t.exposeInt('dailyRank', { nullable: true, description: `Null without dailyChallengeId. ${READ_BACK}` }),
+    allTimeRank: t.exposeInt('allTimeRank'),
+    dailyRank: t.exposeInt('dailyRank', { nullable: true, description: 'Null without dailyChallengeId.' }),
     unlocked: t.field({ type: [PlayerAchievementRef], resolve: (r) => r.unlocked }),
   }),
 });

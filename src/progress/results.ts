@@ -6,6 +6,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { ReferenceData } from '../reference/cache.js';
 import { isUuid, parseInput } from '../validation.js';
 import { advanceAchievements, type AchievementProgress } from './achievements.js';
+import { retryWhileUnreachable } from '../db/errors.js';
 import { type Best, type Board, type BoardDeps, dailyBoard, globalBoard, MAX_SCORE, recordBest } from './leaderboards.js';
 import { jsonBytes, MAX_SAVE_STATE_BYTES } from './saves.js';
 import { dailyChallengeResults, dailyChallenges, gameResults, playerBestScores } from './tables.js';
@@ -40,8 +41,7 @@ export type GameResultInput = z.input<typeof resultInput>;
 
 export interface SubmittedResult {
   resultId: string;
-  /** Null when the rank could not be read after the commit (PostgreSQL went away). */
-  allTimeRank: number | null;
+  allTimeRank: number;
   dailyRank: number | null;
   unlocked: AchievementProgress[];
 }
@@ -160,13 +160,9 @@ export async function submitGameResult(
     return { resultId: result!.id, unlocked, best, daily };
   });
 
-  // Committed: a rank that cannot be read back now (Redis and PostgreSQL both failing) is left
-  // out rather than turning the recorded result into an error.
-  const rankOf = (board: Board, best: Best) =>
-    recordBest(deps, board, playerId, best).catch((error: Error) => {
-      deps.log.warn({ err: { message: error.message }, board: board.key }, 'rank not read back after a committed result');
-      return null;
-    });
+  // Committed: the rank is read back (from PostgreSQL when Redis fails) retrying while
+  // PostgreSQL is unreachable, rather than turning the recorded result into an error.
+  const rankOf = (board: Board, best: Best) => retryWhileUnreachable(() => recordBest(deps, board, playerId, best));
   const allTimeRank = await rankOf(globalBoard(), committed.best);
   const dailyRank = committed.daily ? await rankOf(dailyBoard(committed.daily.date), committed.daily.best) : null;
   return { resultId: committed.resultId, allTimeRank, dailyRank, unlocked: committed.unlocked };

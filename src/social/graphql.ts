@@ -3,7 +3,7 @@ import type { PublicProfile } from '../accounts/player-profiles.js';
 import type { Context } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { READ_BACK, readAfterCommit } from '../graphql/writes.js';
+import { readAfterCommit } from '../graphql/writes.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { liveEvent } from '../graphql/live.js';
@@ -28,10 +28,8 @@ const FriendPayload = builder.objectRef<Friendship>('FriendPayload').implement({
   fields: (t) => ({
     friend: t.drizzleField({
       type: FriendRef,
-      nullable: true,
-      description: READ_BACK,
       resolve: (query, row, _args, ctx) =>
-        readAfterCommit(ctx, () => ctx.db.query.friendships.findFirst(query({ where: { playerId: row.playerId, otherId: row.otherId } }))),
+        readAfterCommit(() => ctx.db.query.friendships.findFirst(query({ where: { playerId: row.playerId, otherId: row.otherId } }))),
     }),
   }),
 });

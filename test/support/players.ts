@@ -29,6 +29,5 @@ export async function createCharacterFor(app: TestApp, player: SignedInPlayer, n
   const result = data?.createCharacter;
   expect(result?.__typename).toBe('CreateCharacterPayload');
   if (result?.__typename !== 'CreateCharacterPayload') throw new Error('unreachable');
-  expect(result.character).not.toBeNull();
-  return result.character!;
+  return result.character;
 }
