@@ -96,8 +96,35 @@ export interface InvalidationDeps {
   cache: ReadCache;
 }
 
-/** After commit: drops every cached key the changes made stale. Never throws for the cache. */
+/**
+ * After commit: drops every cached key the changes made stale. Never throws: the write it
+ * follows is committed and answers success.
+ */
 export async function announce(deps: InvalidationDeps, ...changes: Change[]): Promise<void> {
+  await dropStaleKeys(deps, changes).catch(() => retryAnnouncement(deps, changes, 1));
+}
+
+const RETRY_MS = 250;
+const RETRIES = 240;
+
+/**
+ * PostgreSQL went away just after the commit, so the stale keys cannot be worked out (they
+ * include the ids of a player's characters). Dropping every cached entry instead would stop the
+ * cache serving reads through the outage; so the announcement is retried every 250 ms until
+ * PostgreSQL answers, and only after a minute is every entry dropped. Until then the writer's
+ * own characters may read as before the write: nothing else can be written meanwhile.
+ */
+function retryAnnouncement(deps: InvalidationDeps, changes: Change[], attempt: number): void {
+  setTimeout(() => {
+    dropStaleKeys(deps, changes).catch((error: Error) =>
+      attempt < RETRIES
+        ? retryAnnouncement(deps, changes, attempt + 1)
+        : deps.cache.invalidateEverything(`announcing a committed change failed for a minute: ${error.message}`),
+    );
+  }, RETRY_MS).unref();
+}
+
+async function dropStaleKeys(deps: InvalidationDeps, changes: Change[]): Promise<void> {
   const parts = changes.map(staleKeysOf);
   const players = [...new Set(parts.flatMap((part) => part.charactersOfPlayers))];
   const characterIds = [...parts.flatMap((part) => part.characters), ...(await characterIdsOf(deps.db, ...players))];

@@ -1,7 +1,7 @@
 import { eq, or, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Executor } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
 import { violatedUniqueConstraint } from '../db/errors.js';
 import { ConflictError, InvalidCredentialsError, UnauthenticatedError } from '../errors.js';
 import { characterIdsOf } from '../characters/characters.js';
@@ -42,20 +42,26 @@ export interface Session {
   playerId: string;
 }
 
-export async function register(db: Executor, redis: Redis, input: z.input<typeof registerInput>): Promise<Session> {
+export async function register(db: Database, redis: Redis, input: z.input<typeof registerInput>): Promise<Session> {
   const { username, email, password } = parseInput(registerInput, input);
   const passwordHash = await hashPassword(password);
-  let playerId: string;
+  let token: string | null = null;
   try {
-    const [row] = await db.insert(players).values({ username, email, passwordHash }).returning({ id: players.id });
-    playerId = row!.id;
+    // The session starts before the account commits: with Redis down the account rolls back, so
+    // a retry does not meet USERNAME_TAKEN for an account nobody could sign in to.
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.insert(players).values({ username, email, passwordHash }).returning({ id: players.id });
+      token = await startSession(redis, row!.id);
+      return { token, playerId: row!.id };
+    });
   } catch (error) {
+    // The commit failed after the session started: end it too (it would name no account).
+    if (token) await endSession(redis, token).catch(() => false);
     const constraint = violatedUniqueConstraint(error);
     if (constraint === 'players_email_unique') throw new ConflictError('EMAIL_TAKEN', 'That email is already registered.');
     if (constraint !== null) throw new ConflictError('USERNAME_TAKEN', `The username "${username}" is taken.`);
     throw error;
   }
-  return { token: await startSession(redis, playerId), playerId };
 }
 
 export interface LoginInput {
@@ -78,7 +84,12 @@ export async function login(db: Executor, redis: Redis, input: LoginInput, clien
   if (!player || !valid) throw new InvalidCredentialsError();
   await forgiveLoginAttempt(redis, account, clientAddress);
   const token = await startSession(redis, player.id);
-  await db.update(players).set({ lastLogin: new Date() }).where(eq(players.id, player.id));
+  // The session is the login. lastLogin only records it: if PostgreSQL fails now, the login stands.
+  await db
+    .update(players)
+    .set({ lastLogin: new Date() })
+    .where(eq(players.id, player.id))
+    .catch(() => undefined);
   return { token, playerId: player.id };
 }
 
@@ -92,17 +103,20 @@ export function logout(redis: Redis, token: string): Promise<boolean> {
  * characters' ids so their cached reads can be dropped.
  */
 export async function deleteAccount(
-  db: Executor,
+  db: Database,
   redis: Redis,
   playerId: string,
   input: { password: string; clientAddress: string },
 ): Promise<{ playerId: string; characterIds: string[] }> {
   const { password } = parseInput(z.object({ password: givenPassword() }), input);
   await checkPassword(db, redis, playerId, password, input.clientAddress);
-  const characterIds = await characterIdsOf(db, playerId);
-  await db.delete(players).where(eq(players.id, playerId));
-  await endSessionsOf(redis, playerId);
-  return { playerId, characterIds };
+  // Sessions end before the delete commits: with Redis down nothing is deleted.
+  return db.transaction(async (tx) => {
+    const characterIds = await characterIdsOf(tx, playerId);
+    await tx.delete(players).where(eq(players.id, playerId));
+    await endSessionsOf(redis, playerId);
+    return { playerId, characterIds };
+  });
 }
 
 /**
@@ -120,16 +134,17 @@ async function checkPassword(db: Executor, redis: Redis, playerId: string, passw
 
 /** Sets a new password after checking the current one, and ends every other session of the player. */
 export async function changePassword(
-  db: Executor,
+  db: Database,
   redis: Redis,
   playerId: string,
   input: { currentPassword: string; newPassword: string; sessionToken: string | null; clientAddress: string },
 ): Promise<void> {
   const parsed = parseInput(z.object({ currentPassword: givenPassword(), newPassword: newPassword() }), input);
   await checkPassword(db, redis, playerId, parsed.currentPassword, input.clientAddress);
-  await db
-    .update(players)
-    .set({ passwordHash: await hashPassword(parsed.newPassword) })
-    .where(eq(players.id, playerId));
-  await endSessionsOf(redis, playerId, input.sessionToken);
+  const passwordHash = await hashPassword(parsed.newPassword);
+  // The other sessions end before the new password commits: with Redis down neither happens.
+  await db.transaction(async (tx) => {
+    await tx.update(players).set({ passwordHash }).where(eq(players.id, playerId));
+    await endSessionsOf(redis, playerId, input.sessionToken);
+  });
 }

@@ -293,9 +293,18 @@ export class ReadCache {
     }
   }
 
-  /** After a change to everything (a world import): every entry of an older epoch is ignored from now on. */
-  async invalidateEverything(): Promise<void> {
-    await this.redis.incr(CACHE_EPOCH_KEY);
+  /**
+   * After a change to everything (a world import), or one whose stale keys are unknown: every
+   * entry of an older epoch is ignored from now on. If Redis fails, the cache is bypassed until
+   * it is back and the epoch bumped, as after any failed invalidation.
+   */
+  async invalidateEverything(reason?: string): Promise<void> {
+    if (reason) this.log.warn({ reason }, 'dropping every cached entry');
+    try {
+      await this.redis.incr(CACHE_EPOCH_KEY);
+    } catch (error) {
+      this.markDegraded((error as Error).message);
+    }
   }
 
   private markDegraded(reason: string): void {

@@ -3,7 +3,7 @@ import { CHARACTER_TTL_SECONDS, characterKey } from '../cache/keys.js';
 import type { Context } from '../context.js';
 import { ConflictError, LimitReachedError, ValidationError } from '../errors.js';
 import { playerErrors } from '../graphql/errors.js';
-import { characterWrite } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { withLatestState } from '../live-state/live-state.js';
@@ -81,8 +81,8 @@ type CharacterQuery = (options: { where: { id: string } }) => Parameters<Context
  * Resolves a payload's `character` field: the character as committed, loaded after the
  * transaction with whatever selection the client asked for.
  */
-export async function committedCharacter(query: CharacterQuery, parent: { characterId: string }, _args: unknown, ctx: Context) {
-  return (await ctx.db.query.characters.findFirst(query({ where: { id: parent.characterId } })))!;
+export function committedCharacter(query: CharacterQuery, parent: { characterId: string }, _args: unknown, ctx: Context) {
+  return readAfterCommit(() => ctx.db.query.characters.findFirst(query({ where: { id: parent.characterId } })));
 }
 
 /** A character with the selection the client asked for, through the character cache (planned rows). */

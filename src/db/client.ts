@@ -36,7 +36,15 @@ export async function connectPostgres(url: string, options: { poolSize: number; 
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const client = postgres(url, { max: options.poolSize, onnotice: () => {} });
+  const client = postgres(url, {
+    max: options.poolSize,
+    onnotice: () => {},
+    // Outages (DESIGN §3, issue #13): a connection attempt gives up after 1 s, and reconnects back
+    // off for at most 0.2 s. postgres.js's default backoff grows with every failed attempt of the
+    // pool, shared, to 20 s, which kept requests waiting long after PostgreSQL was back.
+    connect_timeout: 1,
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.2),
+  });
   const db = drizzle({ client, relations, logger: statementLogger(options.log) });
   return {
     db,

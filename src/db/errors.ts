@@ -18,3 +18,52 @@ export function violatedUniqueConstraint(error: unknown): string | null {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
+
+// postgres.js's own codes for a connection that failed or went away, the socket errors it
+// passes through, and PostgreSQL's: class 08 (connection exception), 57P01-57P03 (the server is
+// shutting down, crashed or is starting up). Not CONNECTION_ENDED or _DESTROYED: those mean this
+// process closed its own pool, which is a bug, not an outage.
+const UNREACHABLE_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/**
+ * Whether a failed statement failed because PostgreSQL could not be reached (down, restarting,
+ * the connection cut), rather than because of the statement. Walks Drizzle's cause chain.
+ * Such a statement did not commit: a transaction cut before its COMMIT answered is rolled back.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; isRecord(current) && depth < 5; current = current.cause, depth++) {
+    const code = current.code;
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs a read that must answer, retrying while PostgreSQL is unreachable (every 200 ms, 6 s in
+ * all, about what a restart takes): a read back after a commit, whose write happened and should
+ * not answer an error.
+ */
+export async function retryWhileUnreachable<T>(read: () => Promise<T>, attempts = 30, delayMs = 200): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= attempts || !isDatabaseUnreachable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from 
 import { playerErrors } from '../graphql/errors.js';
 import { awakenAbility, rankUpAbility } from './abilities.js';
 import { bondEssence } from './bond.js';
-import { characterWrite } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { EssenceTypeRef } from '../reference/graphql.js';
 
@@ -55,8 +55,8 @@ export const BondEssencePayload = builder.objectRef<Awaited<ReturnType<typeof bo
   fields: (t) => ({
     essence: t.drizzleField({
       type: 'characterEssences',
-      resolve: async (query, { essenceId }, _args, ctx) =>
-        (await ctx.db.query.characterEssences.findFirst(query({ where: { id: essenceId } })))!,
+      resolve: (query, { essenceId }, _args, ctx) =>
+        readAfterCommit(() => ctx.db.query.characterEssences.findFirst(query({ where: { id: essenceId } }))),
     }),
     character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),
@@ -66,7 +66,7 @@ const AbilityPayload = builder.objectRef<{ id: string }>('AbilityPayload').imple
   fields: (t) => ({
     ability: t.drizzleField({
       type: 'characterAbilities',
-      resolve: async (query, { id }, _args, ctx) => (await ctx.db.query.characterAbilities.findFirst(query({ where: { id } })))!,
+      resolve: (query, { id }, _args, ctx) => readAfterCommit(() => ctx.db.query.characterAbilities.findFirst(query({ where: { id } }))),
     }),
   }),
 });

@@ -7,6 +7,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { Context } from '../context.js';
 import { relations } from '../db/relations.js';
 import { UnauthenticatedError } from '../errors.js';
+import DatabaseOutagePlugin from './outage-plugin.js';
 
 export interface PothosTypes {
   Context: Context;
@@ -26,8 +27,9 @@ export interface PothosTypes {
 const upperFirst = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 export const builder = new SchemaBuilder<PothosTypes>({
-  // Errors first, so a refusal from scope-auth becomes the field's UnauthenticatedError member.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, DrizzlePlugin],
+  // Errors first, so a refusal from scope-auth becomes the field's UnauthenticatedError member;
+  // then PostgreSQL outages, so they become its ServiceUnavailableError member.
+  plugins: [ErrorsPlugin, DatabaseOutagePlugin, ScopeAuthPlugin, RelayPlugin, DrizzlePlugin],
   scopeAuth: {
     // Resolves the session once per request; Redis being down surfaces as SERVICE_UNAVAILABLE.
     authScopes: async (ctx) => ({ player: (await ctx.viewerId()) !== null }),

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { retryWhileUnreachable } from '../db/errors.js';
 import { announce, type Change } from '../invalidation.js';
 
 /**
@@ -17,4 +18,13 @@ export function characterWrite<Args, Result>(
     await announce(ctx, { type: 'characterChanged', playerId }, ...alsoChanged(playerId, result));
     return result;
   };
+}
+
+/**
+ * A payload field read back after its write committed. The field is non-null (DESIGN §10), so
+ * the payload cannot carry less: if PostgreSQL went away just after the commit, the read is
+ * retried for up to 6 s rather than answering an error for a write that happened.
+ */
+export async function readAfterCommit<T>(read: () => Promise<T | undefined>): Promise<T> {
+  return (await retryWhileUnreachable(read))!;
 }

@@ -1,7 +1,7 @@
 import { staleOn } from '../invalidation.js';
 import { characterPayload, committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from '../errors.js';
-import { characterWrite } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { playerErrors } from '../graphql/errors.js';
 import { addInventoryItems, equipItem, removeInventoryItem, unequipItem, type StackChange } from './inventory.js';
@@ -53,7 +53,9 @@ const InventoryItemPayload = builder.objectRef<StackChange>('InventoryItemPayloa
       nullable: true,
       description: 'The stack after the change; null when it was removed entirely.',
       resolve: (query, { inventoryItemId }, _args, ctx) =>
-        inventoryItemId ? ctx.db.query.characterInventory.findFirst(query({ where: { id: inventoryItemId } })) : null,
+        inventoryItemId
+          ? readAfterCommit(() => ctx.db.query.characterInventory.findFirst(query({ where: { id: inventoryItemId } })))
+          : null,
     }),
     character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),

@@ -1,6 +1,7 @@
 import { readCharacter } from '../characters/graphql.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { readAfterCommit } from '../graphql/writes.js';
 import { playerErrors } from '../graphql/errors.js';
 import { announce } from '../invalidation.js';
 import { acceptCharacterState } from './live-state.js';
@@ -22,7 +23,7 @@ const UpdateCharacterStatePayload = builder.objectRef<{ characterId: string }>('
     // Through the character cache: a live update leaves the cached rows valid (reads overlay it).
     character: t.drizzleField({
       type: 'characters',
-      resolve: async (query, { characterId }, _args, ctx) => (await readCharacter(query, characterId, ctx))!,
+      resolve: (query, { characterId }, _args, ctx) => readAfterCommit(() => readCharacter(query, characterId, ctx)),
     }),
   }),
 });

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { BondEssencePayload } from '../essences/graphql.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { readAfterCommit } from '../graphql/writes.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { announce, staleOn, staleWithParent } from '../invalidation.js';
@@ -122,7 +123,8 @@ const GameResultPayload = builder.objectRef<SubmittedResult>('GameResultPayload'
   fields: (t) => ({
     result: t.drizzleField({
       type: 'gameResults',
-      resolve: async (query, { resultId }, _args, ctx) => (await ctx.db.query.gameResults.findFirst(query({ where: { id: resultId } })))!,
+      resolve: (query, { resultId }, _args, ctx) =>
+        readAfterCommit(() => ctx.db.query.gameResults.findFirst(query({ where: { id: resultId } }))),
     }),
     allTimeRank: t.exposeInt('allTimeRank'),
     dailyRank: t.exposeInt('dailyRank', { nullable: true, description: 'Null without dailyChallengeId.' }),

@@ -6,7 +6,8 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { ReferenceData } from '../reference/cache.js';
 import { isUuid, parseInput } from '../validation.js';
 import { advanceAchievements, type AchievementProgress } from './achievements.js';
-import { type Best, type BoardDeps, dailyBoard, globalBoard, MAX_SCORE, recordBest } from './leaderboards.js';
+import { retryWhileUnreachable } from '../db/errors.js';
+import { type Best, type Board, type BoardDeps, dailyBoard, globalBoard, MAX_SCORE, recordBest } from './leaderboards.js';
 import { jsonBytes, MAX_SAVE_STATE_BYTES } from './saves.js';
 import { dailyChallengeResults, dailyChallenges, gameResults, playerBestScores } from './tables.js';
 
@@ -159,8 +160,11 @@ export async function submitGameResult(
     return { resultId: result!.id, unlocked, best, daily };
   });
 
-  const allTimeRank = await recordBest(deps, globalBoard(), playerId, committed.best);
-  const dailyRank = committed.daily ? await recordBest(deps, dailyBoard(committed.daily.date), playerId, committed.daily.best) : null;
+  // Committed: the rank is read back (from PostgreSQL when Redis fails) retrying while
+  // PostgreSQL is unreachable, rather than turning the recorded result into an error.
+  const rankOf = (board: Board, best: Best) => retryWhileUnreachable(() => recordBest(deps, board, playerId, best));
+  const allTimeRank = await rankOf(globalBoard(), committed.best);
+  const dailyRank = committed.daily ? await rankOf(dailyBoard(committed.daily.date), committed.daily.best) : null;
   return { resultId: committed.resultId, allTimeRank, dailyRank, unlocked: committed.unlocked };
 }
 

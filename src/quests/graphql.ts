@@ -1,7 +1,7 @@
 import { staleOn } from '../invalidation.js';
 import { committedCharacter } from '../characters/graphql.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import { characterWrite } from '../graphql/writes.js';
+import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
@@ -30,7 +30,7 @@ const QuestPayload = builder.objectRef<{ id: string; characterId: string }>('Que
   fields: (t) => ({
     quest: t.drizzleField({
       type: 'characterQuests',
-      resolve: async (query, { id }, _args, ctx) => (await ctx.db.query.characterQuests.findFirst(query({ where: { id } })))!,
+      resolve: (query, { id }, _args, ctx) => readAfterCommit(() => ctx.db.query.characterQuests.findFirst(query({ where: { id } }))),
     }),
     character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -12,7 +12,10 @@ import type { GuildhallYoga } from './yoga.js';
 export interface HttpServer {
   server: Server;
   port: number;
-  /** Stops accepting, ends WebSocket sessions (their subscriptions complete) and waits for requests in flight. */
+  /**
+   * Stops accepting (new requests, also on kept-alive connections, get 503 and `Connection: close`),
+   * ends WebSocket sessions (their subscriptions complete) and waits for requests in flight.
+   */
   close(): Promise<void>;
 }
 
@@ -27,6 +30,12 @@ interface Roots {
 function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
   const value = connectionParams?.authorization ?? connectionParams?.Authorization;
   return typeof value === 'string' ? { authorization: value } : {};
+}
+
+/** A request that arrives while the server shuts down: a load balancer or client retries it elsewhere. */
+function refuseWhileClosing(response: ServerResponse): void {
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
+  response.end('{"ready":false,"shuttingDown":true}');
 }
 
 /**
@@ -45,8 +54,16 @@ export function listen(yoga: GuildhallYoga, port: number, host?: string): Promis
  * requests go to Yoga, and WebSocket upgrades on `/graphql` to graphql-ws.
  */
 export function serveGraphQL(server: Server, yoga: GuildhallYoga): HttpServer {
+  let closing = false;
+  const inFlight = new Set<ServerResponse>();
   server.removeAllListeners('request');
-  server.on('request', requestListenerOf(yoga));
+  const handle = requestListenerOf(yoga);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (closing) return refuseWhileClosing(response);
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+    return handle(request, response);
+  });
   // A message is bounded like a request body (the HTTP path's request guard does not see it).
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.maxBodyBytes });
   const graphqlWs = useServer<Record<string, unknown>>(
@@ -94,6 +111,10 @@ export function serveGraphQL(server: Server, yoga: GuildhallYoga): HttpServer {
     server,
     port: (server.address() as AddressInfo).port,
     async close() {
+      // From here on /ready and every new request (on a kept-alive connection) answer 503, and
+      // the requests in flight finish with `Connection: close`, so no connection is reused.
+      closing = true;
+      for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
       const closed = new Promise<void>((done) => server.close(() => done()));
       await graphqlWs.dispose();
       server.closeIdleConnections();

@@ -11,6 +11,7 @@ import { useRequestGuard } from './request-guard-plugin.js';
 import { answerHitsFirst, CharacterResponses, setRequestListener } from './response-cache-plugin.js';
 import { useGuildhallMetrics } from './metrics-plugin.js';
 import { schema } from '../graphql/schema.js';
+import { asServiceUnavailable } from '../graphql/outage-plugin.js';
 
 export interface ServerOptions {
   /** Each probe resolves when its service answers and rejects otherwise. */
@@ -112,6 +113,15 @@ export function clientAddressOf(request: Request, socketAddress: string | undefi
   return socketAddress ?? 'unknown';
 }
 
+/** A probe that does not answer within a second counts as down: /ready answers, it never hangs. */
+function withinProbeTime(probe: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('probe timed out')), 1_000);
+  });
+  return Promise.race([probe, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The configured Yoga server. It opens no port: main.ts listens, tests call `yoga.fetch`. */
 export function createServer(services: Services, options: ServerOptions): GuildhallYoga {
   const { log } = services;
@@ -138,7 +148,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     },
     maskedErrors: {
       maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
+        const original = asServiceUnavailable(error instanceof GraphQLError ? error.originalError : error);
         // A refusal outside a result union (a query field, logout) keeps its code.
         if (original instanceof DomainError) {
           return new GraphQLError(original.message, {
@@ -175,7 +185,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
         endpoint: '/ready',
         check: async () => {
           const entries = Object.entries(options.probes);
-          const results = await Promise.allSettled(entries.map(([, probe]) => probe()));
+          const results = await Promise.allSettled(entries.map(([, probe]) => withinProbeTime(probe())));
           const status = Object.fromEntries(entries.map(([name], i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));
           const ready = results.every((result) => result.status === 'fulfilled');
           return Response.json({ ready, ...status }, { status: ready ? 200 : 503 });

@@ -112,9 +112,11 @@ export async function sendChatMessage(deps: ChatDeps, playerId: string, input: {
   await admitMessage(deps.redis, playerId);
   const [row] = await deps.db.insert(chatMessages).values({ channel: input.channel, senderId: playerId, body }).returning();
   const message = toMessage(row!);
-  const [sender] = await loadProfiles(deps.db, deps.cache, [playerId]);
-  deps.events.publish(chatTopic(message.channel), { ...message, sender: sender ?? undefined });
-  return message;
+  // Committed: if the sender's profile cannot be read now, subscribers resolve it themselves.
+  const [sender] = await loadProfiles(deps.db, deps.cache, [playerId]).catch(() => [null]);
+  const sent = { ...message, sender: sender ?? undefined };
+  deps.events.publish(chatTopic(message.channel), sent);
+  return sent;
 }
 
 export interface HistoryPage {

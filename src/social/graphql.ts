@@ -3,6 +3,7 @@ import type { PublicProfile } from '../accounts/player-profiles.js';
 import type { Context } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { readAfterCommit } from '../graphql/writes.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { liveEvent } from '../graphql/live.js';
@@ -27,8 +28,8 @@ const FriendPayload = builder.objectRef<Friendship>('FriendPayload').implement({
   fields: (t) => ({
     friend: t.drizzleField({
       type: FriendRef,
-      resolve: async (query, row, _args, ctx) =>
-        (await ctx.db.query.friendships.findFirst(query({ where: { playerId: row.playerId, otherId: row.otherId } })))!,
+      resolve: (query, row, _args, ctx) =>
+        readAfterCommit(() => ctx.db.query.friendships.findFirst(query({ where: { playerId: row.playerId, otherId: row.otherId } }))),
     }),
   }),
 });
