@@ -17,15 +17,6 @@ redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1`;
 
-// Renews a session and its index entry; returns the player, or false when there is none.
-const RENEW = `
-local playerId = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
-if not playerId then return false end
-local index = ARGV[4] .. playerId
-redis.call('ZADD', index, ARGV[2], ARGV[3])
-redis.call('EXPIRE', index, ARGV[1])
-return playerId`;
-
 // Ends the given sessions and removes them from the index.
 const END = `
 local ended = 0
@@ -56,20 +47,18 @@ export function startSession(redis: Redis, playerId: string): Promise<string> {
 /** The player behind a token, renewing the session (and its index entry) for another hour; null when there is none. */
 export function resolveSession(redis: Redis, token: string): Promise<string | null> {
   if (!TOKEN_SHAPE.test(token)) return Promise.resolve(null);
-  // One round trip: every signed-in request pays it. The index key is built in the script,
-  // from playerSessionsKey's prefix and the player id it reads.
-  return requireRedis(
-    async () =>
-      ((await redis.eval(
-        RENEW,
-        1,
-        sessionKey(token),
-        SESSION_TTL_SECONDS,
-        Date.now() + SESSION_TTL_SECONDS * 1000,
-        token,
-        playerSessionsKey(''),
-      )) as string | null) ?? null,
-  );
+  return requireRedis(async () => {
+    const playerId = await redis.getex(sessionKey(token), 'EX', SESSION_TTL_SECONDS);
+    if (playerId) {
+      const index = playerSessionsKey(playerId);
+      await redis
+        .multi()
+        .zadd(index, Date.now() + SESSION_TTL_SECONDS * 1000, token)
+        .expire(index, SESSION_TTL_SECONDS)
+        .exec();
+    }
+    return playerId;
+  });
 }
 
 export function endSession(redis: Redis, token: string): Promise<boolean> {
