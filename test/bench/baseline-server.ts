@@ -1,6 +1,10 @@
 // A bare node:http server answering a benchmark workload at the physical limit:
-//   p1: the body Guildhall returns for a character, from one Redis GET;
-//   p2: the characters page, from one hand-written json_agg statement via postgres.js;
+//   p1: the body Guildhall returns for a character, from one Redis GET (GETBUFFER: the
+//       stored bytes are written as they arrive, never decoded to a string);
+//   p2: the characters page, from one hand-written statement via postgres.js, prepared (a
+//       named statement, parsed and planned once per connection) and returning the body
+//       as text, so its 160 KB arrive as raw bytes that are written as they are (a json
+//       column would be parsed by postgres.js and stringified again by the server);
 //   p7: leaderboard around(radius: 5), from one ZREVRANK and one ZREVRANGE.
 // Usage: node --import tsx test/bench/baseline-server.ts p1|p2|p7 PORT URL
 import { createServer } from 'node:http';
@@ -16,10 +20,10 @@ async function readBody(request: import('node:http').IncomingMessage): Promise<s
   return body;
 }
 
-let answer: (body: string) => Promise<string | null>;
+let answer: (body: string) => Promise<string | Buffer | null>;
 if (mode === 'p1') {
   const redis = new Redis(url!);
-  answer = async (body) => redis.get(`bench:p1:${(JSON.parse(body) as { variables: { id: string } }).variables.id}`);
+  answer = async (body) => redis.getBuffer(`bench:p1:${(JSON.parse(body) as { variables: { id: string } }).variables.id}`);
 } else if (mode === 'p7') {
   const redis = new Redis(url!);
   answer = async (body) => {
@@ -35,9 +39,12 @@ if (mode === 'p1') {
   };
 } else {
   const sql = postgres(url!, { max: 10 });
+  // A tagged-template call, which postgres.js prepares (unsafe() without parameters would
+  // use the simple protocol, which never does); raw() hands over the column's bytes undecoded.
+  const statement = Object.assign([P2_SQL], { raw: [P2_SQL] }) as unknown as TemplateStringsArray;
   answer = async () => {
-    const [row] = await sql.unsafe(P2_SQL);
-    return JSON.stringify(row!.body);
+    const [row] = await sql(statement).raw();
+    return row![0] as Buffer;
   };
 }
 
