@@ -1,6 +1,14 @@
 // Dependencies patched at install time (patches/, applied by patch-package in postinstall;
 // README "Patched dependencies"). Each test here fails when its patch is not applied.
-import { type GraphQLObjectType, type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import {
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  getArgumentValues,
+  parse,
+  type FieldNode,
+  type OperationDefinitionNode,
+  responsePathAsArray,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/graphql/schema.js';
 import { CharactersPageDocument } from './generated/graphql.js';
@@ -41,5 +49,19 @@ describe('@pothos/plugin-drizzle leaf fast path', () => {
     // The fallback path is the unpatched one: a row without the column is not answered from it.
     const resolve = characterField('name').resolve!;
     expect(() => resolve({ id: 'c1' }, {}, {}, { path: { key: 'name' }, parentType: schema.getType('Character') } as never)).toThrow();
+  });
+});
+
+describe('graphql-js: arguments of a field that declares none', () => {
+  it('are one shared, frozen, empty object, and a field with arguments still gets its own', () => {
+    const query = schema.getQueryType()!.getFields();
+    const operation = parse('{ races { id } characters(first: 2) { totalCount } }').definitions[0] as OperationDefinitionNode;
+    const [races, page] = operation.selectionSet.selections as FieldNode[];
+    const first = getArgumentValues(query.races!, races!);
+    expect(getArgumentValues(query.races!, races!)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.keys(first)).toEqual([]);
+    expect({ ...getArgumentValues(query.characters!, page!) }).toEqual({ first: 2 });
+    expect(getArgumentValues(query.characters!, page!)).not.toBe(getArgumentValues(query.characters!, page!));
   });
 });
