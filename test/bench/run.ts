@@ -6,7 +6,7 @@
 // P7 (leaderboards on 1M players, test/bench/progress.ts) runs last; BENCH_P7=0 skips it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rssMb } from '../support/wait.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
@@ -24,6 +24,12 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const log = createLogger('silent');
 const step = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** The node flags of package.json's `start` script (`node --flag=value … dist/src/main.js`). */
+const startFlags = () =>
+  ((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.match(/ --[\w-]+=\S+/g) ?? [])
+    .join('')
+    .trim();
 
 function startProcess(args: string[], env: Record<string, string>, readyWhen: RegExp): Promise<ChildProcess> {
   // Compiled JavaScript runs as is (the server, as `npm start` runs it); TypeScript through tsx.
@@ -132,7 +138,8 @@ try {
       PORT: String(guildhallPort),
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
-      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
+      // The node flags `npm start` runs the server with, unless BENCH_SERVER_NODE_OPTIONS says otherwise.
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? startFlags(),
     },
     /Guildhall listening/,
   );
