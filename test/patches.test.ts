@@ -1,6 +1,13 @@
 // Dependencies patched at install time (patches/, applied by patch-package in postinstall;
 // README "Patched dependencies"). Each test here fails when its patch is not applied.
 import {
+  execute,
+  GraphQLInt,
+  GraphQLNonNull,
+  GraphQLObjectType as ObjectType,
+  GraphQLSchema,
+  GraphQLList,
+  GraphQLString,
   type GraphQLObjectType,
   type GraphQLResolveInfo,
   getArgumentValues,
@@ -63,5 +70,50 @@ describe('graphql-js: arguments of a field that declares none', () => {
     expect(Object.keys(first)).toEqual([]);
     expect({ ...getArgumentValues(query.characters!, page!) }).toEqual({ first: 2 });
     expect(getArgumentValues(query.characters!, page!)).not.toBe(getArgumentValues(query.characters!, page!));
+  });
+});
+
+describe('graphql-js: leaf fields whose resolver is a plain property read', () => {
+  const calls: string[] = [];
+  const propertyRead = (name: string) =>
+    Object.assign(
+      (source: Record<string, unknown>) => {
+        calls.push(name);
+        return source[name];
+      },
+      { graphqlPropertyRead: name },
+    );
+  const Row = new ObjectType({
+    name: 'Row',
+    fields: {
+      name: { type: new GraphQLNonNull(GraphQLString), resolve: propertyRead('name') },
+      level: { type: GraphQLInt, resolve: propertyRead('level') },
+    },
+  });
+  const rows = [{ name: 'Aria', level: 3 }, { name: 'Bo' }, { name: 'Cy', level: 'high' }];
+  const rowSchema = new GraphQLSchema({
+    query: new ObjectType({ name: 'Query', fields: { rows: { type: new GraphQLList(Row), resolve: () => rows } } }),
+  });
+
+  it('are answered from the source without a call, and only a missing value calls the resolver; results and errors are unchanged', async () => {
+    const result = await execute({ schema: rowSchema, document: parse('{ rows { name level } }') });
+    // The resolver runs only where the property is missing (Bo's level).
+    expect(calls).toEqual(['level']);
+    expect(result.data).toEqual({
+      rows: [
+        { name: 'Aria', level: 3 },
+        { name: 'Bo', level: null },
+        { name: 'Cy', level: null },
+      ],
+    });
+    // A value the scalar cannot serialize is the same located error as without the shortcut.
+    expect(result.errors?.map((e) => ({ message: e.message, path: e.path, locations: e.locations }))).toEqual([
+      { message: 'Int cannot represent non-integer value: "high"', path: ['rows', 2, 'level'], locations: [{ line: 1, column: 15 }] },
+    ]);
+  });
+
+  it('plugin-drizzle marks a bare exposed column as a property read', () => {
+    expect((characterField('name').resolve as { graphqlPropertyRead?: string }).graphqlPropertyRead).toBe('name');
+    expect((characterField('health').resolve as { graphqlPropertyRead?: string }).graphqlPropertyRead).toBeUndefined();
   });
 });
