@@ -23,6 +23,12 @@ export interface DatabaseHandle {
 
 export const MIGRATIONS_FOLDER = join(PROJECT_ROOT, 'drizzle');
 
+/**
+ * Drizzle compiles a row mapper per query shape (`jit`) instead of walking each row's fields
+ * generically: less CPU and garbage per row on large nested reads (measured: npm run bench, P2).
+ */
+const DRIZZLE_JIT = { jit: true } as const;
+
 function statementLogger(log: Logger): DrizzleLogger {
   return {
     logQuery(query) {
@@ -45,7 +51,7 @@ export async function connectPostgres(url: string, options: { poolSize: number; 
     connect_timeout: 1,
     backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.2),
   });
-  const db = drizzle({ client, relations, logger: statementLogger(options.log) });
+  const db = drizzle({ client, relations, logger: statementLogger(options.log), ...DRIZZLE_JIT });
   return {
     db,
     kind: 'postgres',
@@ -80,7 +86,7 @@ export async function openPglite(dataDir: string, options: { log: Logger }): Pro
     unlock();
     throw error;
   });
-  const db = drizzle({ client, relations, logger: statementLogger(options.log) });
+  const db = drizzle({ client, relations, logger: statementLogger(options.log), ...DRIZZLE_JIT });
   return {
     db,
     kind: 'pglite',

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { execute, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type GraphiQLOptions, maskError, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ExposureOptions } from '../config.js';
 import { createContext, type Context, type Services } from '../context.js';
@@ -97,6 +97,20 @@ const armor = () =>
     blockFieldSuggestion: { enabled: true },
   }) as Plugin;
 
+/**
+ * Queries and mutations run on graphql-js's own executor rather than Yoga's default
+ * (@graphql-tools/executor), which builds each field's resolve info with two closures of its
+ * own and coerces arguments through a slower path: on a nested page of ~5,000 fields that was
+ * most of the garbage per request (measured: npm run bench, P2). Responses are the same
+ * (same field order, errors and paths); nothing here uses @defer or @stream, which only the
+ * default executor supports. Subscriptions keep Yoga's executor.
+ */
+const graphqlJsExecute: Plugin = {
+  onExecute({ setExecuteFn }) {
+    setExecuteFn(execute);
+  },
+};
+
 const noIntrospection: Plugin = {
   onValidate({ addValidationRule }) {
     addValidationRule(NoSchemaIntrospectionCustomRule);
@@ -179,6 +193,8 @@ export function createServer(services: Services, options: ServerOptions): Guildh
       armor(),
       useNoEchoes(),
       ...(exposure.introspection ? [] : [noIntrospection]),
+      // Before the plugins that wrap the execute function (metrics counts SQL around it).
+      graphqlJsExecute,
       useGuildhallMetrics(services.metrics, exposure.metrics),
       responses.plugin(),
       useReadinessCheck({

@@ -45,6 +45,12 @@ const log = createLogger('silent');
 const step = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 
+/** The node flags of package.json's `start` script (`node --flag=value … dist/src/main.js`). */
+const startFlags = () =>
+  ((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.match(/ --[\w-]+=\S+/g) ?? [])
+    .join('')
+    .trim();
+
 function startProcess(args: string[], env: Record<string, string>, readyWhen: RegExp): Promise<ChildProcess> {
   // Compiled JavaScript runs as is (the server, as `npm start` runs it); TypeScript through tsx.
   const node = args[0]!.endsWith('.ts') ? ['--import', 'tsx', ...args] : args;
@@ -291,7 +297,8 @@ try {
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
       METRICS_TOKEN,
-      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
+      // The node flags `npm start` runs the server with, unless BENCH_SERVER_NODE_OPTIONS says otherwise.
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? startFlags(),
     },
     /Guildhall listening/,
   );

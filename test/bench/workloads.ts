@@ -36,28 +36,36 @@ export const P4_QUERY = `mutation BenchP4($input: AssignDrinkInput!) {
   assignDrink(input: $input) { __typename ... on DrinkPayload { drink { id } } ... on Error { code message } }
 }`;
 
-/** The P2 response as one json_agg statement, keys in the order GraphQL prints them. */
+/**
+ * The P2 response as one statement that returns it as text, byte for byte what Guildhall
+ * sends: objects from row_to_json (compact, keys in the order GraphQL prints them), lists
+ * joined with string_agg. (json_build_object and json_agg would put spaces and newlines
+ * in the text, so their body would have to be parsed and printed again.)
+ */
 export const P2_SQL = `
-select json_build_object('data', json_build_object('characters', json_build_object('edges', coalesce(json_agg(
-  json_build_object('node', json_build_object(
-    'id', c.id, 'name', c.name, 'rank', upper(c.rank),
-    'attributes', json_build_object('power', c.power, 'speed', c.speed, 'spirit', c.spirit, 'recovery', c.recovery),
-    'player', json_build_object('id', p.id, 'username', p.username),
-    'essences', (
-      select coalesce(json_agg(json_build_object(
-        'id', e.id, 'essenceType', e.essence_type,
-        'abilities', (
-          select coalesce(json_agg(json_build_object('id', a.id, 'abilityName', a.ability_name) order by a.created_at, a.id), '[]')
-          from character_abilities a where a.essence_id = e.id)
-      ) order by e.created_at, e.id), '[]')
-      from character_essences e where e.character_id = c.id),
-    'inventory', (
-      select coalesce(json_agg(json_build_object('id', i.id, 'itemId', i.item_id, 'quantity', i.quantity, 'slot', i.slot)
-        order by i.created_at, i.id), '[]')
-      from character_inventory i where i.character_id = c.id)
-  )) order by c.created_at, c.id), '[]')))) as body
+select '{"data":{"characters":{"edges":[' || coalesce(string_agg(edge.body, ',' order by c.created_at, c.id), '') || ']}}}' as body
 from (select * from characters order by created_at, id limit 50) c
-join players p on p.id = c.player_id`;
+join players p on p.id = c.player_id
+cross join lateral (
+  select '{"node":' || row_to_json(node)::text || '}' as body
+  from (
+    select c.id, c.name, upper(c.rank) as rank,
+      (select row_to_json(a) from (select c.power, c.speed, c.spirit, c.recovery) a) as attributes,
+      (select row_to_json(pl) from (select p.id, p.username) pl) as player,
+      (select ('[' || coalesce(string_agg(row_to_json(es)::text, ',' order by e.created_at, e.id), '') || ']')::json
+        from character_essences e
+        cross join lateral (
+          select e.id, e.essence_type as "essenceType",
+            (select ('[' || coalesce(string_agg(row_to_json(ab)::text, ',' order by a.created_at, a.id), '') || ']')::json
+              from character_abilities a cross join lateral (select a.id, a.ability_name as "abilityName") ab
+              where a.essence_id = e.id) as abilities
+        ) es
+        where e.character_id = c.id) as essences,
+      (select ('[' || coalesce(string_agg(row_to_json(iv)::text, ',' order by i.created_at, i.id), '') || ']')::json
+        from character_inventory i cross join lateral (select i.id, i.item_id as "itemId", i.quantity, i.slot) iv
+        where i.character_id = c.id) as inventory
+  ) node
+) edge`;
 
 /** Picks ranks 0..n-1 with probability proportional to 1/(rank+1)^s. */
 export function zipfSampler(n: number, s = 1.0, random = Math.random): () => number {
