@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { execute, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { type ExecutionArgs, execute, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type GraphiQLOptions, maskError, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { ExposureOptions } from '../config.js';
 import { createContext, type Context, type Services } from '../context.js';
@@ -107,9 +107,26 @@ const armor = () =>
  */
 const graphqlJsExecute: Plugin = {
   onExecute({ setExecuteFn }) {
-    setExecuteFn(execute);
+    setExecuteFn(executeAsYogaDoes);
   },
 };
+
+/**
+ * A request that cannot run (a variable missing or of the wrong type, no such operation) is
+ * refused with status 400, as Yoga's executor refuses it: graphql-js answers the same errors
+ * but leaves the status to the server. Yoga reads `extensions.http` and never prints it.
+ */
+function executeAsYogaDoes(args: ExecutionArgs): ReturnType<typeof execute> {
+  const result = execute(args);
+  if (!(result instanceof Promise) && !('data' in result)) {
+    for (const error of result.errors ?? []) {
+      Object.defineProperty(error, 'extensions', {
+        value: { ...error.extensions, http: { ...(error.extensions.http as object | undefined), status: 400 } },
+      });
+    }
+  }
+  return result;
+}
 
 const noIntrospection: Plugin = {
   onValidate({ addValidationRule }) {
