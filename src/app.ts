@@ -17,11 +17,14 @@ export interface App {
 /** Opens the database (migrated, and in embedded mode seeded) and Redis, and builds the server around them. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
   if (!config.DATABASE_URL) await prepareEmbeddedDatabase(embeddedDataDir(config.DATA_DIR), log);
-  const opening = openDatabase(config, log);
   // The schema and the server's plugins load while the database opens (PGlite compiles its
-  // WebAssembly on another thread meanwhile): a second start answers sooner.
-  const [{ createServices }, { createServer }] = await Promise.all([import('./context.js'), import('./server/yoga.js')]);
-  const database = await opening;
+  // WebAssembly on another thread meanwhile): a second start answers sooner. One Promise.all,
+  // so a refusal to open (the data folder locked) is handled at once, never unhandled.
+  const [database, { createServices }, { createServer }] = await Promise.all([
+    openDatabase(config, log),
+    import('./context.js'),
+    import('./server/yoga.js'),
+  ]);
   await database.ping().catch(async (error: Error) => {
     await database.close().catch(() => {});
     throw new StartupError(`Cannot reach PostgreSQL at ${redactUrl(config.DATABASE_URL ?? '')}: ${error.message}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDotEnv } from '../src/config.js';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
+import { markPrepared } from '../src/embedded.js';
 import { freePort } from './support/throwaway.js';
 
 // What a person sees when the server cannot start: one line naming the problem, exit code 1.
@@ -74,6 +75,24 @@ describe('the embedded data folder lock', () => {
     expect(() => lockDataDir(join(dir))).not.toThrow(); // our own pid: a re-open in this process is allowed
     release();
     expect(spawnSync('test', ['-e', join(dir, 'guildhall.lock')]).status).toBe(1);
+  });
+
+  it('a second server on a held data folder is one line naming the holder, exit 1', () => {
+    const dataRoot = tempDir();
+    const pglite = join(dataRoot, 'pglite');
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      spawnSync('mkdir', ['-p', pglite]);
+      markPrepared(pglite); // so the server goes straight to opening the database
+      writeFileSync(join(pglite, 'guildhall.lock'), String(holder.pid));
+      const result = runServer({ PORT: '0', DATA_DIR: dataRoot });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `The embedded database in ${pglite} is in use by another Guildhall process (pid ${holder.pid}). Stop it first, or set DATA_DIR to another folder.`,
+      ]);
+    } finally {
+      holder.kill();
+    }
   });
 
   it('db:seed refuses to open the embedded database while a server holds it', () => {
