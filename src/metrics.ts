@@ -1,5 +1,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 
+const MAX_OPERATION_NAMES = 200;
+
 /** Prometheus metrics for one server process, served at /metrics. */
 export class Metrics {
   readonly registry = new Registry();
@@ -33,6 +35,22 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+
+  private readonly operationNames = new Set<string>();
+
+  /**
+   * One GraphQL operation's SQL statements and time. Operation names are client-chosen, so
+   * only well-formed ones become labels, and only so many.
+   */
+  observeOperation(name: string | undefined, statements: number, seconds: number): void {
+    let operation = name && /^[A-Za-z_]\w{0,63}$/.test(name) ? name : 'anonymous';
+    if (operation !== 'anonymous' && !this.operationNames.has(operation)) {
+      if (this.operationNames.size >= MAX_OPERATION_NAMES) operation = 'other';
+      else this.operationNames.add(operation);
+    }
+    this.sqlStatements.observe({ operation }, statements);
+    this.requestDuration.observe({ operation }, seconds);
+  }
 
   readonly liveStateFlushStatements = new Counter({
     name: 'guildhall_live_state_flush_statements_total',

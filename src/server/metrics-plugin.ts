@@ -5,8 +5,6 @@ import { runWithStatementLog, type StatementLog } from '../db/statement-log.js';
 import type { ExposureOptions } from '../config.js';
 import type { Metrics } from '../metrics.js';
 
-const MAX_OPERATION_NAMES = 200;
-
 function tokenMatches(authorization: string | null, token: string): boolean {
   const sent = Buffer.from(authorization?.replace(/^Bearer\s+/i, '') ?? '');
   const expected = Buffer.from(token);
@@ -15,19 +13,10 @@ function tokenMatches(authorization: string | null, token: string): boolean {
 
 /**
  * Counts each operation's SQL statements and time into the metrics, and serves them at
- * /metrics in Prometheus text format. Operation names are client-chosen, so only
- * well-formed ones become labels, and only so many. /metrics is open, needs the bearer
- * token, or is off (404), as configured.
+ * /metrics in Prometheus text format. /metrics is open, needs the bearer token, or is off
+ * (404), as configured.
  */
 export function useGuildhallMetrics(metrics: Metrics, access: ExposureOptions['metrics'] = 'open'): Plugin {
-  const seen = new Set<string>();
-  const label = (name: string | undefined) => {
-    if (!name || !/^[A-Za-z_]\w{0,63}$/.test(name)) return 'anonymous';
-    if (seen.has(name)) return name;
-    if (seen.size >= MAX_OPERATION_NAMES) return 'other';
-    seen.add(name);
-    return name;
-  };
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== '/metrics') return;
@@ -38,14 +27,13 @@ export function useGuildhallMetrics(metrics: Metrics, access: ExposureOptions['m
       endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
     },
     onExecute({ args, executeFn, setExecuteFn }) {
-      const operation = label(getOperationAST(args.document, args.operationName)?.name?.value);
+      const operation = getOperationAST(args.document, args.operationName)?.name?.value;
       const log: StatementLog = { statements: [] };
       const started = performance.now();
       setExecuteFn((executeArgs) => runWithStatementLog(log, () => executeFn(executeArgs)));
       return {
         onExecuteDone() {
-          metrics.sqlStatements.observe({ operation }, log.statements.length);
-          metrics.requestDuration.observe({ operation }, (performance.now() - started) / 1000);
+          metrics.observeOperation(operation, log.statements.length, (performance.now() - started) / 1000);
         },
       };
     },
