@@ -2,10 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { print } from 'graphql';
+import { execute, parse, print } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { createContext } from '../src/context.js';
+import { schema } from '../src/graphql/schema.js';
 import { createLogger } from '../src/logger.js';
 import { listen } from '../src/server/http.js';
 import {
@@ -15,6 +17,7 @@ import {
   RegisterDocument,
   SendChatMessageDocument,
 } from './generated/graphql.js';
+import { P2_QUERY } from './bench/workloads.js';
 import { subscribeSse, subscribeWs } from './support/live.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'guildhall-embedded-'));
@@ -46,6 +49,16 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     const characterId = created.data.createCharacter.character.id;
     const read = await call(first, CharacterNestedDocument, { id: characterId });
     expect(read.data.character).toMatchObject({ name: 'Pglite Paladin', health: 100, player: { username: 'embedded_hero' } });
+    // A page compiled to one statement runs on PGlite too, with graphql-js's bytes.
+    const page = await first.yoga.fetch('http://guildhall.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: P2_QUERY }),
+    });
+    const contextValue = createContext(first.services, new Request('http://guildhall.test/graphql'), '127.0.0.1');
+    const expected = await execute({ schema, document: parse(P2_QUERY), contextValue });
+    expect(await page.text()).toBe(JSON.stringify({ data: expected.data }));
+    expect(expected.data).toMatchObject({ characters: { edges: [{ node: { name: 'Pglite Paladin' } }] } });
     expect((await first.yoga.fetch('http://guildhall.test/ready')).status).toBe(200);
     await first.close();
 

@@ -16,8 +16,8 @@ export const PlayerRef = builder.drizzleObject('players', {
   // trip. password_hash is never selected.
   select: { columns: { id: true, username: true, createdAt: true, lastLogin: true } },
   fields: (t) => ({
-    id: t.id({ extensions: staleOn('profileChanged'), resolve: (player) => player.id }),
-    username: t.string({ extensions: staleOn('profileChanged'), resolve: (player) => player.username }),
+    id: t.exposeID('id', { extensions: staleOn('profileChanged') }),
+    username: t.exposeString('username', { extensions: staleOn('profileChanged') }),
     email: t.string({
       nullable: true,
       description: 'Visible to the player themself only; null for everyone else.',

@@ -6,6 +6,7 @@ import { playerErrors } from '../graphql/errors.js';
 import { characterWrite, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
+import { sqlJsonColumnObject, sqlJsonConnection } from '../graphql/sql-json.js';
 import { withLatestState } from '../live-state/live-state.js';
 import { isUuid } from '../validation.js';
 import { ATTRIBUTES, characters, RANKS } from './tables.js';
@@ -28,6 +29,8 @@ export const AttributesRef = builder.objectRef<Attributes>('Attributes').impleme
 
 /** Largest page of `characters` (the builder's maxConnectionSize). */
 const MAX_PAGE = 100;
+/** The order of `characters` pages; plugin-drizzle appends the primary key. */
+const PAGE_ORDER = { createdAt: 'asc' } as const;
 
 // Live state is written behind (src/live-state/): the row may be older than the latest
 // accepted update, which the pending store holds. Each read shows whichever is newer.
@@ -51,7 +54,7 @@ export const CharacterRef = builder.drizzleObject('characters', {
     rank: t.expose('rank', { type: RankEnum }),
     attributes: t.field({
       type: AttributesRef,
-      extensions: staleOn('characterChanged'),
+      extensions: { ...staleOn('characterChanged'), ...sqlJsonColumnObject },
       select: { columns: { power: true, speed: true, spirit: true, recovery: true } },
       resolve: ({ power, speed, spirit, recovery }) => ({ power, speed, spirit, recovery }),
     }),
@@ -122,13 +125,15 @@ builder.queryFields((t) => ({
     {
       type: 'characters',
       description: 'Every character, oldest first; at most 100 a page.',
+      // A page of column and relation fields is answered by one statement that builds the body.
+      extensions: sqlJsonConnection({ orderBy: PAGE_ORDER, maxPage: MAX_PAGE }),
       totalCount: (_root, _args, ctx) => ctx.db.$count(characters),
       resolve: (query, _root, args, ctx) => {
         for (const field of ['first', 'last'] as const) {
           const size = args[field];
           if (size != null && (size < 0 || size > MAX_PAGE)) throw new ValidationError(`${field}: must be 0 to ${MAX_PAGE}`, field);
         }
-        return ctx.db.query.characters.findMany(query({ orderBy: { createdAt: 'asc' } }));
+        return ctx.db.query.characters.findMany(query({ orderBy: PAGE_ORDER }));
       },
     },
     { name: 'CharacterConnection' },

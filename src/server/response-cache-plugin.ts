@@ -68,7 +68,7 @@ function planFor(schema: GraphQLSchema, query: string, operationName: string | u
   return { normalized: print(document), idArgument, selectsEmail };
 }
 
-interface Params {
+export interface Params {
   query?: unknown;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
@@ -116,15 +116,8 @@ export class CharacterResponses {
     return { key: characterKey(id), field };
   }
 
-  /** The stored response body of a POSTed JSON body, byte for byte as Yoga sent it; null unless it is a valid hit. */
-  async storedBody(body: Buffer, signedIn: boolean): Promise<Buffer | null> {
-    let params: unknown;
-    try {
-      params = JSON.parse(body.toString('utf8'));
-    } catch {
-      return null;
-    }
-    if (!isPlainParams(params)) return null;
+  /** The stored response body of a POSTed request, byte for byte as Yoga sent it; null unless it is a valid hit. */
+  async storedBody(params: Params, signedIn: boolean): Promise<Buffer | null> {
     const entry = this.entryOf(params, signedIn);
     return entry && this.cache.storedBytes('response', entry.key, entry.field);
   }
@@ -180,17 +173,36 @@ const JSON_BODY = /^application\/(graphql\+)?json\s*(;|$)/i;
 /** Accept headers for which Yoga answers `application/json; charset=utf-8`. */
 const PLAIN_JSON_ACCEPTS = new Set([undefined, '*/*', 'application/json']);
 
+/** A POSTed request's parameters; null for a body Yoga should see (not JSON, or more than these). */
+function paramsOf(body: Buffer): Params | null {
+  try {
+    const params: unknown = JSON.parse(body.toString('utf8'));
+    return isPlainParams(params) ? params : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Answers a request before Yoga with the body Yoga would send, or null to hand it to Yoga. */
+export type EarlyAnswer = (params: Params) => Promise<Buffer | string> | null;
+
 /**
  * A node:http request listener that answers whole-response cache hits itself (one Redis
- * round trip, the stored bytes written as they arrive) and hands every other request to
- * `next` (Yoga). It answers only what Yoga would have answered with the same bytes and
+ * round trip, the stored bytes written as they arrive), then whatever `early` answers (a
+ * compiled read Yoga has validated before: graphql/sql-json.ts), and hands every other
+ * request to `next` (Yoga). It answers only what Yoga would have answered with the same bytes and
  * headers: a POST to `endpoint` with a declared JSON body within the body limit, no
  * Origin (CORS headers stay Yoga's) and an Accept Yoga answers with plain JSON. Every
  * stored response passed Yoga's guard, validation and execution when it was filled, for
  * the same document and variables, so no limit that would refuse the request is skipped.
  * The body it read goes on to Yoga when it is not a hit.
  */
-export function answerHitsFirst(next: RequestListener, responses: CharacterResponses, endpoint: string): RequestListener {
+export function answerHitsFirst(
+  next: RequestListener,
+  responses: CharacterResponses,
+  endpoint: string,
+  early: EarlyAnswer,
+): RequestListener {
   return (request, response) => {
     const { headers } = request;
     const length = Number(headers['content-length']);
@@ -210,10 +222,14 @@ export function answerHitsFirst(next: RequestListener, responses: CharacterRespo
     request.once('error', () => response.destroy());
     request.once('end', async () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const stored = await responses.storedBody(body, headers.authorization !== undefined).catch(() => null);
-      if (stored) {
-        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': stored.length });
-        response.end(stored);
+      const params = paramsOf(body);
+      const answer =
+        params &&
+        ((await responses.storedBody(params, headers.authorization !== undefined).catch(() => null)) ??
+          (await early(params)?.catch(() => null)));
+      if (answer) {
+        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
+        response.end(answer);
         return;
       }
       // @whatwg-node/server builds the Request from a body already read when it is on `body`;

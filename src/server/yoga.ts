@@ -12,6 +12,7 @@ import { answerHitsFirst, CharacterResponses, setRequestListener } from './respo
 import { useGuildhallMetrics } from './metrics-plugin.js';
 import { schema } from '../graphql/schema.js';
 import { asServiceUnavailable } from '../graphql/outage-plugin.js';
+import { answerCompiled, executeAsSql } from '../graphql/sql-json.js';
 
 export interface ServerOptions {
   /** Each probe resolves when its service answers and rejects otherwise. */
@@ -117,6 +118,13 @@ const graphqlJsExecute: Plugin = {
  * but leaves the status to the server. Yoga reads `extensions.http` and never prints it.
  */
 function executeAsYogaDoes(args: ExecutionArgs): ReturnType<typeof execute> {
+  // A page of columns and relations is one statement that returns the body (graphql/sql-json.ts).
+  // Should it fail, the query runs as before, so its error is the one it always was.
+  const compiled = executeAsSql(args, (args.contextValue as Context).db);
+  return compiled ? compiled.catch(() => executeWithGraphqlJs(args)) : executeWithGraphqlJs(args);
+}
+
+function executeWithGraphqlJs(args: ExecutionArgs): ReturnType<typeof execute> {
   const result = execute(args);
   if (!(result instanceof Promise) && !('data' in result)) {
     for (const error of result.errors ?? []) {
@@ -227,6 +235,10 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     ],
   });
   // Over node:http (http.ts), whole-response cache hits are answered before Yoga.
-  setRequestListener(yoga, answerHitsFirst(yoga, responses, yoga.graphqlEndpoint));
+  // So are compiled reads Yoga has validated before.
+  setRequestListener(
+    yoga,
+    answerHitsFirst(yoga, responses, yoga.graphqlEndpoint, (params) => answerCompiled(services, params)),
+  );
   return yoga;
 }
