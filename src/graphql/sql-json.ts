@@ -347,6 +347,7 @@ async function bodyOf(client: Client, plan: Plan, values: number[]): Promise<Buf
 // text: the node:http listener answers the same request again without Yoga (answerCompiled).
 const validated = new Map<string, { operation: OperationDefinitionNode; plan: Plan; schema: GraphQLSchema }>();
 const MAX_VALIDATED = 500;
+const MAX_VALIDATED_TEXT = 16_384;
 const validatedKey = (operationName: string | null | undefined, text: string) => `${operationName ?? ''}\u0000${text}`;
 
 /**
@@ -361,8 +362,9 @@ export function executeAsSql(args: ExecutionArgs, db: Database): Promise<Executi
   const plan = operation && planOf(args, operation);
   const values = plan && valuesOf(args.schema, operation, plan, args.variableValues ?? {});
   if (!values) return null;
+  // Registered for the node:http listener; a long text (whitespace is free) is not kept.
   const text = args.document.loc?.source.body;
-  if (text !== undefined) {
+  if (text !== undefined && text.length <= MAX_VALIDATED_TEXT) {
     const key = validatedKey(args.operationName, text);
     if (!validated.has(key) && validated.size >= MAX_VALIDATED) validated.delete(validated.keys().next().value!);
     validated.set(key, { operation: operation!, plan: plan!, schema: args.schema });
