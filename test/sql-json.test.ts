@@ -32,6 +32,9 @@ beforeAll(async () => {
   await db.execute(
     sql`update players set username = 'o''brien "x"' where id = (select player_id from characters order by created_at, id limit 1)`,
   );
+  // A year below 1000: toISOString pads it to four digits, and so must the statement.
+  await db.execute(sql`update character_inventory set created_at = '0999-06-01T00:00:00.123Z'
+    where id = (select id from character_inventory order by created_at desc, id desc limit 1)`);
   http = await listen(app.yoga, 0, '127.0.0.1');
   url = `http://127.0.0.1:${http.port}/graphql`;
 });
@@ -57,12 +60,12 @@ const EVERY_FIELD = `query Every($n: Int) {
     edges {
       __typename
       node {
-        __typename id name rank raceId classId inventoryMaxSlots inventoryExpansionLevel
+        __typename id name rank raceId classId inventoryMaxSlots inventoryExpansionLevel createdAt updatedAt
         attributes { __typename power speed spirit recovery }
         player { __typename id username }
         essences { __typename id essenceType attributeBound rankBonded abilities { id abilityName currentRank awakened } }
         abilities { __typename id abilityName currentRank awakened }
-        inventory { __typename id itemId quantity slot }
+        inventory { __typename id itemId quantity slot createdAt }
       }
     }
   }
@@ -130,7 +133,7 @@ describe('a compiled page is what graphql-js answers, byte for byte', () => {
 
 describe('what is not compiled answers as before', () => {
   it('cursors, page info, totalCount and resolver fields run on graphql-js with their usual statements', async () => {
-    const query = `{ characters(first: 2) { totalCount pageInfo { hasNextPage } edges { cursor node { id health createdAt } } } }`;
+    const query = `{ characters(first: 2) { totalCount pageInfo { hasNextPage } edges { cursor node { id health player { createdAt } } } } }`;
     const { result: response, statements } = await collectStatements(() => post(query));
     const body = await response.text();
     expect(body).toBe(await graphqlJsBody(query));
@@ -162,6 +165,26 @@ describe('what is not compiled answers as before', () => {
       const body = await (await post(`{ ${aliases} }`, undefined, 'http')).json();
       expect(body.data ?? null).toBeNull();
       expect(body.errors[0].extensions.code).toBe('QUERY_LIMIT_EXCEEDED');
+    }
+  });
+
+  it("a timestamp past year 9999 gets graphql-js bytes (a signed six-digit year), not the statement's", async () => {
+    const db = app.database.db;
+    const [row] = (await db.execute(sql`select id, created_at::text as at from character_inventory limit 1`)) as unknown as Array<{
+      id: string;
+      at: string;
+    }>;
+    await db.execute(sql`update character_inventory set created_at = '12000-06-01T00:00:00.123Z' where id = ${row!.id}`);
+    try {
+      const query = '{ characters(first: 100) { edges { node { inventory { id createdAt } } } } }';
+      const { result: response, statements } = await collectStatements(() => post(query));
+      const body = await response.text();
+      expect(statements[0]).toMatch(/^select '\{"data":'/); // the compiled statement ran and gave way
+      expect(statements.length).toBeGreaterThan(1);
+      expect(body).toContain('"createdAt":"+012000-06-01T00:00:00.123Z"');
+      expect(body).toBe(await graphqlJsBody(query));
+    } finally {
+      await db.execute(sql`update character_inventory set created_at = ${row!.at}::timestamptz where id = ${row!.id}`);
     }
   });
 

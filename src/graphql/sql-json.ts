@@ -163,7 +163,7 @@ class Compiler {
         if (edgeName !== 'node') give(`edge field ${edgeName}`);
         return [edgeKey, this.object(nodeType, edgeNodes, { alias: row, table })] as const;
       });
-      return [key, `(select ${jsonArray(jsonObject(edge), order(`${row}.`))} from ${page})`] as const;
+      return [key, jsonArray(jsonObject(edge), order(`${row}.`), page)] as const;
     });
     return jsonObject(entries);
   }
@@ -227,26 +227,35 @@ class Compiler {
       .join(' and ');
     const targetType = getNamedType(field.type) as GraphQLObjectType;
     if (tableOf(targetType) !== targetTable) give('relation type');
-    const from = `from ${quote(getTableName(targetTable))} ${target}`;
+    const from = `${quote(getTableName(targetTable))} ${target}`;
     const object = this.object(targetType, nodes, { alias: target, table: targetTable });
     if (relation instanceof One) {
       if (getNullableType(field.type) instanceof GraphQLList) give('list of one');
-      return nullable(field.type, `(select ${object} ${from} where ${join})`);
+      return nullable(field.type, `(select ${object} from ${from} where ${join})`);
     }
     const orderBy = query!.orderBy as Record<string, 'asc' | 'desc'> | undefined;
     if (!orderBy || !(getNullableType(field.type) instanceof GraphQLList)) give('unordered many');
-    return `(select ${jsonArray(object, orderSql(targetTable, orderBy!, false)(`${target}.`))} ${from} where ${join})`;
+    return jsonArray(object, orderSql(targetTable, orderBy!, false)(`${target}.`), from, join);
   }
 }
 
 // Every value is built as JSON text, compact and with keys in order (row_to_json and json_agg
 // would cast and re-check each nested level, json_agg adds spaces). A value that is NULL where
-// GraphQL promises a non-null one makes the whole body NULL, and the request then runs as before.
+// GraphQL promises a non-null one makes its object NULL, its list NULL and so the whole body
+// NULL, and the request then runs as before; a value the scalar would print differently raises
+// an error (giveWay), with the same effect.
 /** `{"a":…,"b":…}` from JSON text expressions. Response keys are GraphQL names: nothing to escape. */
 const jsonObject = (entries: ReadonlyArray<readonly [string, string]>) =>
   `(${entries.map(([key, value], i) => `'${i === 0 ? '{' : ','}"${key}":' || ${value}`).join(' || ')} || '}')`;
-/** `[a,b]` from one JSON text element per row, in `order`. */
-const jsonArray = (element: string, order: string) => `'[' || coalesce(string_agg(${element}, ',' order by ${order}), '') || ']'`;
+/**
+ * `[a,b]` from one JSON text element per row of `from`, in `order`. string_agg skips NULLs, so
+ * a NULL element makes the list NULL instead of going missing.
+ */
+const jsonArray = (element: string, order: string, from: string, where = 'true') =>
+  `(select case when count(*) = count(e.v) then '[' || coalesce(string_agg(e.v, ',' order by ${order}), '') || ']' end ` +
+  `from ${from} cross join lateral (select ${element} as v) e where ${where})`;
+/** Fails the statement: a value graphql-js would print or refuse otherwise (NULL stays NULL). */
+const giveWay = (value: string, reason: string) => `((${value})::text || ${literal(` ${reason}: the compiled read gives way`)})::int::text`;
 const jsonString = (text: string) => literal(JSON.stringify(text));
 /** JSON null where GraphQL allows it. */
 const nullable = (type: GraphQLOutputType, value: string) => (type instanceof GraphQLNonNull ? value : `coalesce(${value}, 'null')`);
@@ -284,8 +293,9 @@ function scalar(type: GraphQLOutputType, column: Column, prefix: string): string
     if (!['PgVarchar', 'PgText'].includes(column.columnType)) give('enum column');
     const cases = named.getValues().map((value) => `when ${literal(String(value.value))} then ${jsonString(value.name)}`);
     // A stored value the enum lacks fails the statement, so graphql-js answers with its error.
-    return nullable(type, `(case ${expression} ${cases.join(' ')} else (${expression} || ' is not a ${named.name}')::int::text end)`);
+    return nullable(type, `(case ${expression} ${cases.join(' ')} else ${giveWay(expression, `is not a ${named.name}`)} end)`);
   }
+  if ((named as { name: string }).name === 'DateTime') return nullable(type, dateTime(column, expression));
   const allowed = SCALAR_COLUMNS[(named as { name: string }).name];
   if (!allowed?.has(column.columnType)) give(`${column.columnType} as ${String(named)}`);
   const json =
@@ -295,6 +305,17 @@ function scalar(type: GraphQLOutputType, column: Column, prefix: string): string
         ? `to_json(${expression})::text`
         : `${expression}::text`;
   return nullable(type, `(${json})`);
+}
+
+/**
+ * A timestamptz of at most millisecond precision as the DateTime scalar prints it
+ * (`Date#toISOString`). Outside years 1 to 9999, where toISOString writes other digits, the
+ * request runs as before.
+ */
+function dateTime(column: Column, expression: string): string {
+  const { withTimezone, precision } = column as Column & { withTimezone?: boolean; precision?: number };
+  if (column.columnType !== 'PgTimestamp' || !withTimezone || precision === undefined || precision > 3) give('DateTime column');
+  return `(case when ${expression} >= '0001-01-01Z' and ${expression} < '10000-01-01Z' then '"' || to_char(${expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"' else ${giveWay(expression, 'is out of range')} end)`;
 }
 
 // Per parsed document (Yoga's parser cache hands out the same one for the same text), per operation.
