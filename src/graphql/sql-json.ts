@@ -447,9 +447,10 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operation: Opera
   let text: string;
   try {
     text = compiler.root(operation);
-  } catch (error) {
-    if (error instanceof NotCompilable) return null;
-    throw error;
+  } catch {
+    // NotCompilable, or anything the schema holds that the compiler did not foresee (a
+    // relation query that needs the request's context): the document runs as before.
+    return null;
   }
   // Each placeholder becomes $1, $2, … in the order they appear.
   const params: Param[] = [];
