@@ -188,6 +188,30 @@ describe('what is not compiled answers as before', () => {
     }
   });
 
+  it('a character whose player row is gone gets graphql-js error for the non-null player, not a page without it', async () => {
+    const db = app.database.db;
+    const [owner] = (await db.execute(sql`select p.* from players p join characters c on c.player_id = p.id
+      order by c.created_at desc, c.id desc limit 1`)) as unknown as Array<Record<string, unknown> & { id: string }>;
+    // Behind the foreign key's back (replica mode skips its triggers), as a broken restore might.
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`delete from players where id = ${owner!.id}`);
+    });
+    try {
+      const query = '{ characters(first: 100) { edges { node { id player { username } } } } }';
+      const { result: response, statements } = await collectStatements(() => post(query));
+      const body = await response.json();
+      expect(statements.length).toBeGreaterThan(1); // the compiled statement gave way
+      expect(body.data).toBeNull();
+      expect(body.errors[0].path).toEqual(['characters', 'edges', expect.any(Number), 'node', 'player']);
+    } finally {
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`set local session_replication_role = replica`);
+        await tx.execute(sql`insert into players select * from json_populate_record(null::players, ${JSON.stringify(owner)})`);
+      });
+    }
+  });
+
   it('a stored rank the Rank enum lacks gets graphql-js error, not a made-up value', async () => {
     const [row] = (await app.database.db.execute(
       sql`select id from characters order by created_at desc, id desc limit 1`,

@@ -231,7 +231,10 @@ class Compiler {
     const object = this.object(targetType, nodes, { alias: target, table: targetTable });
     if (relation instanceof One) {
       if (getNullableType(field.type) instanceof GraphQLList) give('list of one');
-      return nullable(field.type, `(select ${object} from ${from} where ${join})`);
+      const row = `(select ${object} from ${from} where ${join})`;
+      return field.type instanceof GraphQLNonNull
+        ? `coalesce(${row}, ${giveWay(`${scope.alias}.${quote(sourceColumns[0]!.name)}`, `has no ${field.name}`)})`
+        : `coalesce(${row}, 'null')`;
     }
     const orderBy = query!.orderBy as Record<string, 'asc' | 'desc'> | undefined;
     if (!orderBy || !(getNullableType(field.type) instanceof GraphQLList)) give('unordered many');
@@ -240,20 +243,17 @@ class Compiler {
 }
 
 // Every value is built as JSON text, compact and with keys in order (row_to_json and json_agg
-// would cast and re-check each nested level, json_agg adds spaces). A value that is NULL where
-// GraphQL promises a non-null one makes its object NULL, its list NULL and so the whole body
-// NULL, and the request then runs as before; a value the scalar would print differently raises
-// an error (giveWay), with the same effect.
+// would cast and re-check each nested level, json_agg adds spaces). No value may be NULL where
+// GraphQL promises one: a non-null field compiles only from a NOT NULL column, and a missing
+// row of a non-null relation, or a value the scalar would print differently, fails the
+// statement (giveWay), so the request runs as before. (A NULL element would otherwise go
+// missing from its list: string_agg skips NULLs.)
 /** `{"a":…,"b":…}` from JSON text expressions. Response keys are GraphQL names: nothing to escape. */
 const jsonObject = (entries: ReadonlyArray<readonly [string, string]>) =>
   `(${entries.map(([key, value], i) => `'${i === 0 ? '{' : ','}"${key}":' || ${value}`).join(' || ')} || '}')`;
-/**
- * `[a,b]` from one JSON text element per row of `from`, in `order`. string_agg skips NULLs, so
- * a NULL element makes the list NULL instead of going missing.
- */
+/** `[a,b]` from one JSON text element per row of `from`, in `order`. */
 const jsonArray = (element: string, order: string, from: string, where = 'true') =>
-  `(select case when count(*) = count(e.v) then '[' || coalesce(string_agg(e.v, ',' order by ${order}), '') || ']' end ` +
-  `from ${from} cross join lateral (select ${element} as v) e where ${where})`;
+  `(select '[' || coalesce(string_agg(${element}, ',' order by ${order}), '') || ']' from ${from} where ${where})`;
 /** Fails the statement: a value graphql-js would print or refuse otherwise (NULL stays NULL). */
 const giveWay = (value: string, reason: string) => `((${value})::text || ${literal(` ${reason}: the compiled read gives way`)})::int::text`;
 const jsonString = (text: string) => literal(JSON.stringify(text));
