@@ -7,6 +7,7 @@ import {
   type FieldNode,
   getArgumentValues,
   getNamedType,
+  getOperationAST,
   getNullableType,
   getVariableValues,
   type GraphQLField,
@@ -432,12 +433,7 @@ function resultOf(body: Buffer | string): ExecutionResult {
 }
 
 function operationOf({ document, operationName }: ExecutionArgs): OperationDefinitionNode | null {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName
-    ? operations.find((o) => o.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined;
+  const operation = getOperationAST(document, operationName);
   return operation?.operation === 'query' ? operation : null;
 }
 

@@ -1,16 +1,7 @@
 import { hash } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { Readable } from 'node:stream';
-import {
-  Kind,
-  parse,
-  print,
-  visit,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { getOperationAST, Kind, parse, print, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { REQUEST_LIMITS } from '../limits.js';
 import { isUuid } from '../validation.js';
@@ -45,12 +36,7 @@ function planFor(schema: GraphQLSchema, query: string, operationName: string | u
   } catch {
     return null;
   }
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName
-    ? operations.find((o) => o.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined;
+  const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'query' || operation.directives?.length) return null;
   const [root, ...others] = operation.selectionSet.selections;
   if (!root || others.length > 0 || root.kind !== Kind.FIELD || root.name.value !== 'character' || root.directives?.length) return null;
