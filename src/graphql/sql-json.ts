@@ -1,5 +1,4 @@
-import { getTableColumns, getTableName } from 'drizzle-orm';
-import { type Many, One } from 'drizzle-orm';
+import { getTableColumns, getTableName, type Many, One } from 'drizzle-orm';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -32,9 +31,9 @@ import type { Metrics } from '../metrics.js';
 /**
  * Cold reads compiled to one SQL statement that returns the response body as text
  * (issue #18, P2). A query whose every field is a column, a relation or a declared root
- * is answered by PostgreSQL building the JSON itself: objects with row_to_json (compact,
- * keys in the order graphql-js collects them), lists with string_agg, in the order the
- * relation's query declares. No row reaches JavaScript, and no resolver runs.
+ * is answered by PostgreSQL building the JSON text itself: compact, keys in the order
+ * graphql-js collects them, lists in the order the relation's query declares. No row
+ * reaches JavaScript, and no resolver runs.
  *
  * Anything else (a resolver of its own, an argument, a directive, a type that is not a
  * column of a known kind, auth scopes, cursors or page info) is not compiled: the query
@@ -133,7 +132,7 @@ class Compiler {
     if (name === '__typename') return jsonString(query.name);
     const field = query.getFields()[name] ?? give(`no field ${name}`);
     const declared = field.extensions?.sqlJson as SqlJsonConnection | undefined;
-    if (declared?.kind !== 'connection') give(`${name} is not declared`);
+    if (declared?.kind !== 'connection' || hasAuthScopes(field.extensions)) give(`${name} is not declared`);
     return this.connection(field, declared!, nodes);
   }
 
