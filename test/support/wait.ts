@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 
-/** Polls `condition` until it holds; throws naming `what` once `timeoutMs` has passed. */
+/**
+ * Polls `condition` until it holds; throws naming `what` once `timeoutMs` has passed. Timed with
+ * performance.now(), so it still times out while a test holds the app's clock (vi.setSystemTime).
+ */
 export async function waitUntil(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000, intervalMs = 25) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
