@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { characterKey, LIVE_PENDING_KEY, liveStateKey } from '../src/cache/keys.js';
 import { characters } from '../src/characters/tables.js';
 import { openPglite } from '../src/db/client.js';
@@ -23,7 +23,6 @@ import { createCharacterFor, registerPlayer, type SignedInPlayer } from './suppo
 import { post, spawnServer } from './support/process.js';
 
 type State = { currentRoomId?: string; health?: number; mana?: number; stamina?: number };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const waitFor = (check: () => Promise<boolean>, timeoutMs = 5000) => waitUntil(check, 'the live state condition', timeoutMs);
 
@@ -31,6 +30,33 @@ const update = (app: TestApp, player: SignedInPlayer, characterId: string, state
   app.gql(LiveUpdateDocument, { input: { characterId, ...state } }, { token: player.token }).then((r) => r.data!.updateCharacterState);
 
 const storedRow = async (app: TestApp, id: string) => (await app.database.db.select().from(characters).where(eq(characters.id, id)))[0]!;
+
+/**
+ * Holds the clock the server reads (Date.now) at the current time; the test moves it. Timers stay real, so the
+ * flusher's own interval keeps polling, but only at the time the test set: nothing becomes due because this
+ * machine is slow, and what is due is written however slow it is.
+ */
+function holdClock() {
+  let now = Date.now();
+  vi.setSystemTime(now);
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+      vi.setSystemTime(now);
+    },
+    release: () => vi.useRealTimers(),
+  };
+}
+
+/**
+ * One flush tick at the held clock's time, run to completion. Twice: the first call may join a timer run that
+ * began before the clock last moved.
+ */
+async function flushTick(app: TestApp) {
+  await app.services.liveStates.flushDue();
+  await app.services.liveStates.flushDue();
+}
 
 /** The write-behind UPDATE statements a test app has issued so far. */
 const flushStatements = (app: TestApp) =>
@@ -138,20 +164,22 @@ describe('accepting and reading (quiet period 9 s, so nothing is flushed during 
 describe('flushing', () => {
   it('coalesces: 100 updates within 1 s to one character make at most 2 UPDATE statements, holding the last state', async () => {
     const app = await startTestApp({ liveState: { flushMs: 1000 } });
+    const clock = holdClock();
     try {
       const owner = await registerPlayer(app);
       const character = await createCharacterFor(app, owner);
-      const started = Date.now();
-      // 99 updates in bursts of 11 (as a client sending several a tick), then the last one.
+      // 99 updates in bursts of 11 (as a client sending several a tick), 100 ms apart on the app's clock, then the
+      // last one: the clock is the test's, so the updates fall within 1 s however slowly this machine runs them.
       for (let burst = 0; burst < 9; burst++) {
         await Promise.all(Array.from({ length: 11 }, (_, i) => update(app, owner, character.id, { health: burst * 11 + i })));
-        await sleep(Math.max(0, started + (burst + 1) * 100 - Date.now()));
+        clock.advance(100);
+        await flushTick(app); // a flush tick between bursts, as the timer would run one
       }
       await update(app, owner, character.id, { health: 0, currentRoomId: 'room_100' });
-      // About 1 s; the slack is for a loaded CI machine.
-      expect(Date.now() - started).toBeLessThan(2000);
-      await waitFor(async () => (await storedRow(app, character.id)).currentRoomId === 'room_100');
-      expect(await storedRow(app, character.id)).toMatchObject({ health: 0, mana: 100 });
+      await flushTick(app);
+      clock.advance(1000); // quiet for the whole quiet period
+      await flushTick(app);
+      expect(await storedRow(app, character.id)).toMatchObject({ currentRoomId: 'room_100', health: 0, mana: 100 });
       expect(flushStatements(app).length).toBeGreaterThanOrEqual(1);
       expect(flushStatements(app).length).toBeLessThanOrEqual(2);
       // Flushed: out of the queue; the hash stays briefly as an overlay, then expires.
@@ -159,6 +187,7 @@ describe('flushing', () => {
       expect(await app.redisHandle.redis.hget(liveStateKey(character.id), 'first')).toBeNull();
       expect(await app.redisHandle.redis.pttl(liveStateKey(character.id))).toBeLessThanOrEqual(360_000);
     } finally {
+      clock.release();
       await app.close();
     }
   });
@@ -184,38 +213,45 @@ describe('flushing', () => {
 
   it('writes once the character has been quiet for LIVE_STATE_FLUSH_MS, within 1 s after that', async () => {
     const app = await startTestApp({ liveState: { flushMs: 600 } });
+    const clock = holdClock();
     try {
       const owner = await registerPlayer(app);
       const character = await createCharacterFor(app, owner);
       await update(app, owner, character.id, { health: 55 });
-      const accepted = Date.now();
-      await sleep(400);
+      // A tick 1 ms before the quiet period ends writes nothing.
+      clock.advance(599);
+      await flushTick(app);
       expect((await storedRow(app, character.id)).health).toBe(100);
-      await waitFor(async () => (await storedRow(app, character.id)).health === 55);
-      const took = Date.now() - accepted;
-      expect(took).toBeGreaterThanOrEqual(550);
-      expect(took).toBeLessThan(600 + 1000);
+      // Quiet for 600 ms: from here the flusher's own timer (not the test) must write it within 1 s.
+      clock.advance(1);
+      const due = performance.now();
+      await waitFor(async () => (await storedRow(app, character.id)).health === 55, 3000);
+      expect(performance.now() - due).toBeLessThan(1000);
     } finally {
+      clock.release();
       await app.close();
     }
   });
 
   it('under constant updates, writes at the cap after the first pending update', async () => {
     const app = await startTestApp({ liveState: { flushMs: 500, capMs: 1200 } });
+    const clock = holdClock();
     try {
       const owner = await registerPlayer(app);
       const character = await createCharacterFor(app, owner);
-      const started = Date.now();
+      const started = clock.now();
       let written = 0;
-      for (let i = 1; Date.now() - started < 3000; i++) {
+      // An update every 50 ms of the app's clock for 3 s, each followed by a flush tick: never quiet for 500 ms.
+      for (let i = 1; clock.now() - started < 3000; i++) {
         await update(app, owner, character.id, { stamina: i % 100 });
-        if (!written && (await storedRow(app, character.id)).stamina !== 100) written = Date.now() - started;
-        await sleep(50);
+        await flushTick(app);
+        if (!written && (await storedRow(app, character.id)).stamina !== 100) written = clock.now() - started;
+        clock.advance(50);
       }
-      // Never quiet for 500 ms, yet written by the cap (plus at most one poll and the write).
-      expect(written).toBeGreaterThanOrEqual(1100);
-      expect(written).toBeLessThan(1200 + 1000);
+      // Never quiet for 500 ms, yet written by the cap: at the first tick that reaches it, not before.
+      expect(written).toBe(1200);
     } finally {
+      clock.release();
       await app.close();
     }
   });
