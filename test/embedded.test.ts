@@ -19,6 +19,7 @@ import {
 } from './generated/graphql.js';
 import { P2_QUERY } from './bench/workloads.js';
 import { subscribeSse, subscribeWs } from './support/live.js';
+import { waitUntil } from './support/wait.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'guildhall-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -81,7 +82,8 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
       subscribeWs(http.port, ChatMessagesDocument, { channel: 'room:hearth' }, token),
       subscribeSse(http.port, ChatMessagesDocument, { channel: 'room:hearth' }, token),
     ];
-    for (let i = 0; i < 100 && app.services.events.openSubscriptions() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    // Both must be open before the first message, or they miss it: wait for that, however long it takes here.
+    await waitUntil(() => app.services.events.openSubscriptions() === 2, 'both subscriptions to open', 10_000, 20);
     const bodies = ['one', 'two', 'three', 'four', 'five', 'six'];
     const sent = [];
     for (const body of bodies)
