@@ -38,6 +38,43 @@ function statementLogger(log: Logger): DrizzleLogger {
   };
 }
 
+/**
+ * Drizzle runs every statement unnamed (postgres.js `unsafe(…, { prepare: false })`), so
+ * PostgreSQL parses and plans each one on every call. A statement with parameters is a shape
+ * written in code, so there are few of them: those are prepared instead, which postgres.js does
+ * once per connection and text, binding values afterwards (measured: npm run bench, P3 and P4).
+ * Statements without parameters (DDL, identifiers spliced in) and very long or wide ones (bulk
+ * inserts, whose text varies with the row count) run as before. Transactions and savepoints hand
+ * their callback a connection of their own, which prepares the same way.
+ */
+const PREPARED_MAX_PARAMS = 64;
+const PREPARED_MAX_TEXT = 8_192;
+
+type PostgresClient = import('postgres').Sql;
+
+export const worthPreparing = (text: string, params: readonly unknown[] | undefined): boolean =>
+  (params?.length ?? 0) > 0 && params!.length <= PREPARED_MAX_PARAMS && text.length <= PREPARED_MAX_TEXT;
+
+function preparing(client: PostgresClient): PostgresClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'unsafe') {
+        return (text: string, params?: unknown[], options?: { prepare?: boolean }) =>
+          target.unsafe(text, params as never, { ...options, prepare: options?.prepare === true || worthPreparing(text, params) });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) =>
+          (value as (...args: unknown[]) => unknown).apply(
+            target,
+            args.map((arg) => (typeof arg === 'function' ? (inner: PostgresClient) => arg(preparing(inner)) : arg)),
+          );
+      }
+      return value;
+    },
+  });
+}
+
 export async function connectPostgres(url: string, options: { poolSize: number; log: Logger }): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
@@ -51,7 +88,7 @@ export async function connectPostgres(url: string, options: { poolSize: number; 
     connect_timeout: 1,
     backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.2),
   });
-  const db = drizzle({ client, relations, logger: statementLogger(options.log), ...DRIZZLE_JIT });
+  const db = drizzle({ client: preparing(client), relations, logger: statementLogger(options.log), ...DRIZZLE_JIT });
   return {
     db,
     kind: 'postgres',
