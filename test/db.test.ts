@@ -17,7 +17,9 @@ describe('statements on PostgreSQL', () => {
   afterAll(() => handle.close());
 
   const prepared = async () =>
-    (await handle.db.execute(sql`select statement from pg_prepared_statements`)).map((row) => String(row.statement));
+    ((await handle.db.execute(sql`select statement from pg_prepared_statements`)) as unknown as Array<{ statement: string }>).map(
+      (row) => row.statement,
+    );
 
   it('a statement with parameters is prepared once per connection, inside transactions too; one without parameters is not', async () => {
     const id = '00000000-0000-4000-8000-000000000001';
