@@ -19,6 +19,8 @@ const itemId = z
   .trim()
   .min(1, 'must not be empty')
   .max(STRING_LIMITS.referenceId, `must be at most ${STRING_LIMITS.referenceId} characters`);
+// Schemas are built once: zod compiles each object schema on its first parse.
+const removeItemInput = z.object({ quantity });
 const addItemsInput = z.object({
   characterId: z.string(),
   items: z
@@ -114,7 +116,7 @@ export async function removeInventoryItem(
   playerId: string,
   input: { inventoryItemId: string; quantity: number },
 ): Promise<StackChange> {
-  const amount = parseInput(z.object({ quantity }), { quantity: input.quantity }).quantity;
+  const amount = parseInput(removeItemInput, { quantity: input.quantity }).quantity;
   return db.transaction(async (tx) => {
     const { row: stack } = await lockOwnedStack(tx, input.inventoryItemId, playerId);
     if (amount > stack.quantity) {

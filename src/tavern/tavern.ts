@@ -68,6 +68,9 @@ const channelId = z
   .trim()
   .regex(/^[A-Za-z0-9_.:#-]{1,100}$/, 'must be 1 to 100 letters, digits or _ . : # -');
 const reason = z.string().trim().max(200, 'must be at most 200 characters').nullish();
+// Built once: zod compiles each object schema on its first parse.
+const channelInput = z.object({ channelId });
+const drinkInput = z.object({ reason });
 
 // Starts a game unless the channel has one: the channel key is the lock.
 // KEYS: channel, game, active_games, player_games. ARGV: id, JSON, idle TTL.
@@ -129,7 +132,7 @@ export async function readGame(deps: TavernDeps, id: string): Promise<{ game: Ta
 }
 
 export async function gameByChannel(deps: TavernDeps, channel: string): Promise<TavernGame | null> {
-  parseInput(z.object({ channelId }), { channelId: channel });
+  parseInput(channelInput, { channelId: channel });
   const id = await requireRedisRead(() => deps.redis.get(channelKey(channel)));
   return id ? ((await readGame(deps, id))?.game ?? null) : null;
 }
@@ -164,7 +167,7 @@ export async function forgetTavernPlayer(deps: TavernDeps, playerId: string): Pr
 
 /** Starts a game in a channel; the caller joins it. CONFLICT if the channel has an active game. */
 export async function startGame(deps: TavernDeps, playerId: string, input: { channelId: string }): Promise<TavernGame> {
-  const channel = parseInput(z.object({ channelId }), input).channelId;
+  const channel = parseInput(channelInput, input).channelId;
   const game: TavernGame = {
     id: randomUUID(),
     channelId: channel,
@@ -242,7 +245,7 @@ export function assignDrink(
   playerId: string,
   input: { gameId: string; toPlayerId: string; reason?: string | null },
 ): Promise<Drink> {
-  const why = parseInput(z.object({ reason }), { reason: input.reason }).reason ?? null;
+  const why = parseInput(drinkInput, { reason: input.reason }).reason ?? null;
   return changeActiveGame(deps, input.gameId, async (game, raw) => {
     if (!game.participants.includes(playerId)) throw new ForbiddenError('Only participants of this game assign drinks.');
     if (input.toPlayerId === playerId) throw new ValidationError('toPlayerId: you cannot assign a drink to yourself', 'toPlayerId');
