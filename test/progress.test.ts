@@ -261,6 +261,41 @@ describe('achievements', () => {
     expect((await progressOf(guest)).round_on_the_house).toMatchObject({ progress: 0 });
   });
 
+  /** A running game between two new players: its id and the host, who assigns the drinks. */
+  async function tavernPair() {
+    const [host, guest] = [await registerPlayer(app), await registerPlayer(app)];
+    const started = (await app.gql(StartTavernGameDocument, { channelId: uniqueName('ch') }, { token: host.token })).data!.startTavernGame;
+    if (started.__typename !== 'TavernGamePayload') throw new Error(JSON.stringify(started));
+    await app.gql(JoinTavernGameDocument, { gameId: started.game.id }, { token: guest.token });
+    const drink = () =>
+      app.gqlCounted(AssignDrinkDocument, { input: { gameId: started.game.id, toPlayerId: guest.id } }, { token: host.token });
+    return { host, drink };
+  }
+
+  it('simultaneous drinks count once each up to the target, and the unlock is recorded once', async () => {
+    const { host, drink } = await tavernPair();
+    const answers = await Promise.all(Array.from({ length: 14 }, drink));
+    expect(answers.every((a) => a.response.data!.assignDrink.__typename === 'DrinkPayload')).toBe(true);
+    const rows = await db().select().from(playerAchievements).where(eq(playerAchievements.playerId, host.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ achievementId: 'round_on_the_house', progress: 10, unlockedAt: expect.any(Date) });
+  });
+
+  it('a drink that can no longer advance anything (drinks_assigned at its target) runs no achievement SQL and keeps the cached achievements', async () => {
+    const { host, drink } = await tavernPair();
+    for (let i = 0; i < 10; i++) await drink();
+    const [settled] = await db().select().from(playerAchievements).where(eq(playerAchievements.playerId, host.id));
+    expect(settled).toMatchObject({ progress: 10, unlockedAt: expect.any(Date) });
+    await drink(); // reads the achievements into the cache and finds nothing to advance
+    expect(await redis().exists(achievementsKey(host.id))).toBe(1);
+    const { response, statements } = await drink();
+    expect(response.data!.assignDrink.__typename).toBe('DrinkPayload');
+    expect(statements.filter((text) => /player_achievements|"players"/.test(text))).toEqual([]);
+    expect(await redis().exists(achievementsKey(host.id))).toBe(1);
+    expect(await db().select().from(playerAchievements).where(eq(playerAchievements.playerId, host.id))).toEqual([settled]);
+    expect((await progressOf(host)).round_on_the_house).toMatchObject({ progress: 10, target: 10 });
+  });
+
   it('simultaneous results count every kill once and record each unlock once', async () => {
     const player = await registerPlayer(app);
     const results = await Promise.all(

@@ -116,12 +116,38 @@ export async function achievementsOf(
     });
 }
 
-/** An event outside a result (a drink at the tavern), in its own transaction. */
-export function recordProgress(
-  db: Database,
+/**
+ * Whether `event` changes nothing for a player whose progress is at least `known` (by
+ * achievement id). Progress only grows, and every criterion moves it by adding or by taking a
+ * maximum, so an event that changes nothing on progress that may be lower than the stored one
+ * (a cached read) changes nothing on the stored one either: it adds nothing, it is below the
+ * maximum, or the progress is already at the target, where it stays.
+ */
+export function changesNothing(
+  definitions: readonly AchievementRecord[],
+  known: ReadonlyMap<string, number>,
+  event: ProgressEvent,
+): boolean {
+  return definitions.every((definition) => {
+    const current = known.get(definition.id) ?? 0;
+    return Math.min(definition.criteria.target, progressAfter(definition, current, event)) === current;
+  });
+}
+
+/**
+ * An event outside a result (a drink at the tavern), in its own transaction, and whether it
+ * changed any progress. A player whose cached progress shows the event can change nothing (say,
+ * every drinks_assigned achievement at its target) is answered from the cache, with no SQL.
+ */
+export async function recordProgress(
+  deps: { db: Database; cache: ReadCache },
   playerId: string,
   definitions: readonly AchievementRecord[],
   event: ProgressEvent,
-): Promise<AchievementProgress[]> {
-  return db.transaction((tx) => advanceAchievements(tx, playerId, definitions, event));
+): Promise<{ changed: boolean; unlocked: AchievementProgress[] }> {
+  const known = new Map((await achievementsOf(deps, playerId, definitions)).map((row) => [row.achievementId, row.progress]));
+  if (changesNothing(definitions, known, event)) return { changed: false, unlocked: [] };
+  // Under the lock the stored progress may turn out settled after all; announcing a change then only drops a cache entry.
+  const unlocked = await deps.db.transaction((tx) => advanceAchievements(tx, playerId, definitions, event));
+  return { changed: true, unlocked };
 }

@@ -157,11 +157,11 @@ builder.mutationFields((t) => ({
         reason: input.reason,
       });
       // The drink is in Redis; the drinks_assigned achievements it advances are in PostgreSQL.
-      await recordProgress(ctx.db, drink.from, await ctx.reference.all('achievements'), { type: 'drinkAssigned' });
+      const progress = await recordProgress(ctx, drink.from, await ctx.reference.all('achievements'), { type: 'drinkAssigned' });
       await announce(
         ctx,
         { type: 'drinkAssigned', fromPlayerId: drink.from, toPlayerId: drink.to },
-        { type: 'progressChanged', playerId: drink.from },
+        ...(progress.changed ? [{ type: 'progressChanged', playerId: drink.from } as const] : []),
       );
       return drink;
     },
