@@ -5,7 +5,13 @@ import { characters } from '../src/characters/tables.js';
 import { characterAbilities, characterEssences } from '../src/essences/tables.js';
 import type { EssenceRecord } from '../src/reference/records.js';
 import { essenceTypes } from '../src/reference/tables.js';
-import { AwakenAbilityDocument, BondEssenceDocument, RankUpAbilityDocument, type Attribute } from './generated/graphql.js';
+import {
+  AwakenAbilityDocument,
+  BondEssenceColumnsDocument,
+  BondEssenceDocument,
+  RankUpAbilityDocument,
+  type Attribute,
+} from './generated/graphql.js';
 import { useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer, type SignedInPlayer } from './support/players.js';
 
@@ -103,6 +109,41 @@ describe('bondEssence', () => {
     // lock the player, read and write achievement progress (BEGIN/COMMIT are not logged);
     // the owner's character ids for cache invalidation; then one load each for essence and character.
     expect(statements).toHaveLength(12);
+  });
+
+  it("a payload selecting only the essence's columns is answered from the written row without reading it back; one selecting a relation reads it back", async () => {
+    const newcomer = await registerPlayer(app);
+    const character = await createCharacterFor(app, newcomer);
+    const readBack = (statements: string[]) => statements.filter((text) => text.includes('from "character_essences" as "d0"'));
+    const columns = await app.gqlCounted(
+      BondEssenceColumnsDocument,
+      { input: { characterId: character.id, essenceType: 'fire', attribute: 'SPIRIT' } },
+      { token: newcomer.token },
+    );
+    expect(readBack(columns.statements)).toEqual([]);
+    const [row] = (await stored(character.id)).essences;
+    expect(columns.response.data!.bondEssence).toEqual({
+      __typename: 'BondEssencePayload',
+      essence: {
+        id: row!.id,
+        essenceType: 'fire',
+        attributeBound: 'SPIRIT',
+        rankBonded: 'NORMAL',
+        createdAt: row!.createdAt.toISOString(),
+      },
+    });
+    const nested = await app.gqlCounted(
+      BondEssenceDocument,
+      { input: { characterId: character.id, essenceType: 'water', attribute: 'POWER' } },
+      { token: newcomer.token },
+    );
+    expect(readBack(nested.statements)).toHaveLength(1);
+    const essence =
+      nested.response.data!.bondEssence.__typename === 'BondEssencePayload' ? nested.response.data!.bondEssence.essence : null;
+    expect(essence).toMatchObject({
+      essenceType: 'water',
+      abilities: expect.arrayContaining([expect.objectContaining({ currentRank: 'NORMAL' })]),
+    });
   });
 
   it('fifty concurrent bonds on one character leave exactly four essences, no type twice, and every loser gets a typed error', async () => {

@@ -29,7 +29,7 @@ export async function bondEssence(
   playerId: string,
   input: BondEssenceInput,
   achievements: readonly AchievementRecord[] = [],
-): Promise<{ essenceId: string; characterId: string; unlocked: AchievementProgress[] }> {
+): Promise<{ essence: typeof characterEssences.$inferSelect; characterId: string; unlocked: AchievementProgress[] }> {
   const essenceType = input.essenceType.trim();
   if (!essenceType) throw new ValidationError('essenceType: must not be empty', 'essenceType');
   if (essenceType.length > MAX_ESSENCE_TYPE_LENGTH) {
@@ -54,7 +54,7 @@ export async function bondEssence(
     const [row] = await tx
       .insert(characterEssences)
       .values({ characterId: character.id, essenceType, attributeBound: input.attribute, rankBonded: character.rank })
-      .returning({ id: characterEssences.id });
+      .returning();
     await tx
       .insert(characterAbilities)
       .values(essence.abilities.map((abilityName) => ({ characterId: character.id, essenceId: row!.id, abilityName })));
@@ -64,6 +64,6 @@ export async function bondEssence(
       .set({ [input.attribute]: sql`${column} + ${essence.bonus[input.attribute]}`, updatedAt: new Date() })
       .where(eq(characters.id, character.id));
     const unlocked = await advanceAchievements(tx, playerId, achievements, { type: 'essenceBonded', bondedOnCharacter: bonded.length + 1 });
-    return { essenceId: row!.id, characterId: character.id, unlocked };
+    return { essence: row!, characterId: character.id, unlocked };
   });
 }

@@ -4,7 +4,7 @@ import { ConflictError, ForbiddenError, LimitReachedError, NotFoundError } from 
 import { playerErrors } from '../graphql/errors.js';
 import { awakenAbility, rankUpAbility } from './abilities.js';
 import { bondEssence } from './bond.js';
-import { characterWrite, readAfterCommit } from '../graphql/writes.js';
+import { characterWrite, heldRow, readAfterCommit } from '../graphql/writes.js';
 import { builder } from '../graphql/builder.js';
 import { EssenceTypeRef } from '../reference/graphql.js';
 
@@ -55,8 +55,10 @@ export const BondEssencePayload = builder.objectRef<Awaited<ReturnType<typeof bo
   fields: (t) => ({
     essence: t.drizzleField({
       type: 'characterEssences',
-      resolve: (query, { essenceId }, _args, ctx) =>
-        readAfterCommit(() => ctx.db.query.characterEssences.findFirst(query({ where: { id: essenceId } }))),
+      resolve: (query, { essence }, _args, ctx) => {
+        const selection = query({ where: { id: essence.id } });
+        return heldRow(selection, essence) ?? readAfterCommit(() => ctx.db.query.characterEssences.findFirst(selection));
+      },
     }),
     character: t.drizzleField({ type: 'characters', resolve: committedCharacter }),
   }),

@@ -28,3 +28,17 @@ export function characterWrite<Args, Result>(
 export async function readAfterCommit<T>(read: () => Promise<T | undefined>): Promise<T> {
   return (await retryWhileUnreachable(read))!;
 }
+
+/**
+ * The row a write already holds, for a payload field whose selection (plugin-drizzle's query for
+ * it) reads only columns the row has: no relation, no extra. Nothing is left to load, so the
+ * read back after commit is skipped; null otherwise, and the caller reads the row back.
+ */
+export function heldRow<Row extends object>(
+  selection: { columns?: Record<string, unknown>; with?: object; extras?: object },
+  row: Row,
+): Row | null {
+  const { columns, with: relations = {}, extras = {} } = selection;
+  if (!columns || Object.keys(relations).length > 0 || Object.keys(extras).length > 0) return null;
+  return Object.keys(columns).every((column) => column in row) ? row : null;
+}
