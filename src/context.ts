@@ -71,8 +71,9 @@ export function bearerToken(authorization: string | null): string | null {
   return match?.[1] ?? null;
 }
 
-export function createContext(services: Services, request: Request, clientAddress: string): Context {
-  const sessionToken = bearerToken(request.headers.get('authorization'));
+/** A request's context, from its Authorization header (or null) and the client's address. */
+export function createContext(services: Services, authorization: string | null, clientAddress: string): Context {
+  const sessionToken = bearerToken(authorization);
   let viewer: Promise<string | null> | undefined;
   let resolvedViewer: string | null = null;
   const viewerId = () =>

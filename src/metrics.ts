@@ -36,6 +36,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly answeredBeforeYoga = new Counter({
+    name: 'guildhall_answered_before_yoga_total',
+    help: 'Requests node:http answered without Yoga, by way: a compiled read or a known mutation (stored responses count as cache hits).',
+    labelNames: ['way'] as const,
+    registers: [this.registry],
+  });
+
   private readonly operationNames = new Set<string>();
 
   /**

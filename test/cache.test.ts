@@ -203,7 +203,7 @@ describe('player profiles loader', () => {
     const players = await Promise.all(Array.from({ length: 8 }, () => registerPlayer(a)));
     const ids = [...players.map((p) => p.id), '00000000-0000-4000-8000-000000000000'];
     const load = (wanted: string[]) => {
-      const ctx = createContext(a.services, new Request('http://guildhall.test/graphql'), 'test');
+      const ctx = createContext(a.services, null, 'test');
       return collectStatements(() => Promise.all(wanted.map((id) => ctx.loaders.player.load(id))));
     };
     const cold = await load(ids);

@@ -56,7 +56,7 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: P2_QUERY }),
     });
-    const contextValue = createContext(first.services, new Request('http://guildhall.test/graphql'), '127.0.0.1');
+    const contextValue = createContext(first.services, null, '127.0.0.1');
     const expected = await execute({ schema, document: parse(P2_QUERY), contextValue });
     expect(await page.text()).toBe(JSON.stringify({ data: expected.data }));
     expect(expected.data).toMatchObject({ characters: { edges: [{ node: { name: 'Pglite Paladin' } }] } });

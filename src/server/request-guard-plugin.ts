@@ -109,6 +109,11 @@ function refusedArgumentIn(document: ASTNode): string | null {
   return null;
 }
 
+/** Where a request's variables or the document's literal arguments hold text PostgreSQL could not store; null if nowhere. */
+export function refusedInputIn(variables: Readonly<Record<string, unknown>> | null | undefined, document: ASTNode): string | null {
+  return refusedTextIn(variables ?? {}, '') ?? refusedArgumentIn(document);
+}
+
 /**
  * Bounds every request before anything runs (DESIGN §14): JSON POSTs (or GETs) only, bodies
  * up to 1 MiB, documents up to 1,000 tokens, and no string PostgreSQL would refuse.
@@ -137,7 +142,7 @@ export function useRequestGuard(): Plugin {
       }
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const field = refusedTextIn(args.variableValues ?? {}, '') ?? refusedArgumentIn(args.document);
+      const field = refusedInputIn(args.variableValues, args.document);
       if (!field) return;
       const message = `${field}: must not contain NUL or unpaired surrogate characters`;
       setResultAndStopExecution({ errors: [refusal(400, 'VALIDATION', message, { field })] });

@@ -170,7 +170,7 @@ function paramsOf(body: Buffer): Params | null {
 }
 
 /** Answers a request before Yoga with the body Yoga would send, or null to hand it to Yoga. */
-export type EarlyAnswer = (params: Params) => Promise<Buffer | string> | null;
+export type EarlyAnswer = (params: Params, request: IncomingMessage) => Promise<Buffer | string | null> | null;
 
 /**
  * A node:http request listener that answers whole-response cache hits itself (one Redis
@@ -212,7 +212,7 @@ export function answerHitsFirst(
       const answer =
         params &&
         ((await responses.storedBody(params, headers.authorization !== undefined).catch(() => null)) ??
-          (await early(params)?.catch(() => null)));
+          (await early(params, request)?.catch(() => null)));
       if (answer) {
         response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
         response.end(answer);

@@ -13,6 +13,11 @@ import { useGuildhallMetrics } from './metrics-plugin.js';
 import { schema } from '../graphql/schema.js';
 import { asServiceUnavailable } from '../graphql/outage-plugin.js';
 import { answerCompiled, executeAsSql } from '../graphql/sql-json.js';
+import type { Logger } from '../logger.js';
+import { KnownMutations } from './known-mutations.js';
+
+/** The message Yoga's maskedErrors passes to maskError (its default). */
+const YOGA_MASKED_MESSAGE = 'Unexpected error.';
 
 export interface ServerOptions {
   /** Each probe resolves when its service answers and rejects otherwise. */
@@ -136,6 +141,37 @@ function executeWithGraphqlJs(args: ExecutionArgs): ReturnType<typeof execute> {
   return result;
 }
 
+/**
+ * How an error leaves the server: Yoga's maskedErrors, and the results of known mutations
+ * answered without Yoga (known-mutations.ts). Stack traces and unexpected messages never do.
+ */
+function maskWith(log: Logger) {
+  return (error: unknown, message: string): Error => {
+    const original = asServiceUnavailable(error instanceof GraphQLError ? error.originalError : error);
+    // A refusal outside a result union (a query field, logout) keeps its code.
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, {
+        nodes: error instanceof GraphQLError ? error.nodes : undefined,
+        path: error instanceof GraphQLError ? error.path : undefined,
+        extensions: {
+          code: original.code,
+          ...(original instanceof ValidationError && original.field ? { field: original.field } : {}),
+        },
+      });
+    }
+    if (original && !(original instanceof GraphQLError)) {
+      log.error({ err: loggableArg(original) }, 'unexpected error while resolving');
+    }
+    // A GraphQL error of our own or of graphql-js (syntax, validation, variables): keep it
+    // without any input it quotes.
+    if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) {
+      return withoutEchoedInput(error);
+    }
+    // isDev false: never attach the original error (and its stack) to the response.
+    return maskError(error, message, false);
+  };
+}
+
 const noIntrospection: Plugin = {
   onValidate({ addValidationRule }) {
     addValidationRule(NoSchemaIntrospectionCustomRule);
@@ -143,8 +179,8 @@ const noIntrospection: Plugin = {
 };
 
 /** The client's address: the socket's, or the entry the nearest trusted proxy appended to X-Forwarded-For. */
-export function clientAddressOf(request: Request, socketAddress: string | undefined, trustProxy: number): string {
-  const forwarded = (request.headers.get('x-forwarded-for') ?? '')
+export function clientAddressOf(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: number): string {
+  const forwarded = (forwardedFor ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
@@ -166,6 +202,19 @@ export function createServer(services: Services, options: ServerOptions): Guildh
   const { log } = services;
   const exposure = options.exposure ?? DEVELOPMENT;
   const responses = new CharacterResponses(services.cache, schema);
+  const mask = maskWith(log);
+  const mutations = new KnownMutations({
+    services,
+    schema,
+    trustProxy: exposure.trustProxy,
+    clientAddressOf,
+    // As Yoga wraps its maskError: the message it passes, and the original logged when masked.
+    mask: (error) => {
+      const masked = mask(error, YOGA_MASKED_MESSAGE);
+      if (masked !== error) log.error({ args: [loggableArg(error)] }, 'yoga');
+      return masked as GraphQLError;
+    },
+  });
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -185,34 +234,13 @@ export function createServer(services: Services, options: ServerOptions): Guildh
       warn: (...args) => log.warn({ args: args.map(loggableArg) }, 'yoga'),
       error: (...args) => log.error({ args: args.map(loggableArg) }, 'yoga'),
     },
-    maskedErrors: {
-      maskError(error, message) {
-        const original = asServiceUnavailable(error instanceof GraphQLError ? error.originalError : error);
-        // A refusal outside a result union (a query field, logout) keeps its code.
-        if (original instanceof DomainError) {
-          return new GraphQLError(original.message, {
-            nodes: error instanceof GraphQLError ? error.nodes : undefined,
-            path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: {
-              code: original.code,
-              ...(original instanceof ValidationError && original.field ? { field: original.field } : {}),
-            },
-          });
-        }
-        if (original && !(original instanceof GraphQLError)) {
-          log.error({ err: loggableArg(original) }, 'unexpected error while resolving');
-        }
-        // A GraphQL error of our own or of graphql-js (syntax, validation, variables): keep it
-        // without any input it quotes.
-        if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) {
-          return withoutEchoedInput(error);
-        }
-        // isDev false: never attach the original error (and its stack) to the response.
-        return maskError(error, message, false);
-      },
-    },
+    maskedErrors: { maskError: mask },
     context: ({ request, req }) =>
-      createContext(services, request, clientAddressOf(request, req?.socket.remoteAddress, exposure.trustProxy)),
+      createContext(
+        services,
+        request.headers.get('authorization'),
+        clientAddressOf(request.headers.get('x-forwarded-for'), req?.socket.remoteAddress, exposure.trustProxy),
+      ),
     plugins: [
       useRequestGuard(),
       armor(),
@@ -222,6 +250,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
       graphqlJsExecute,
       useGuildhallMetrics(services.metrics, exposure.metrics),
       responses.plugin(),
+      mutations.plugin(),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
@@ -235,10 +264,15 @@ export function createServer(services: Services, options: ServerOptions): Guildh
     ],
   });
   // Over node:http (http.ts), whole-response cache hits are answered before Yoga.
-  // So are compiled reads Yoga has validated before.
+  // So are compiled reads and mutations Yoga has validated before.
   setRequestListener(
     yoga,
-    answerHitsFirst(yoga, responses, yoga.graphqlEndpoint, (params) => answerCompiled(services, params)),
+    answerHitsFirst(
+      yoga,
+      responses,
+      yoga.graphqlEndpoint,
+      (params, request) => answerCompiled(services, params) ?? mutations.answer(params, request),
+    ),
   );
   return yoga;
 }
