@@ -16,6 +16,7 @@ import {
   type OperationDefinitionNode,
   responsePathAsArray,
 } from 'graphql';
+import { entityKind, is, SQL, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/graphql/schema.js';
 import { CharactersPageDocument } from './generated/graphql.js';
@@ -115,5 +116,34 @@ describe('graphql-js: leaf fields whose resolver is a plain property read', () =
   it('plugin-drizzle marks a bare exposed column as a property read', () => {
     expect((characterField('name').resolve as { graphqlPropertyRead?: string }).graphqlPropertyRead).toBe('name');
     expect((characterField('health').resolve as { graphqlPropertyRead?: string }).graphqlPropertyRead).toBeUndefined();
+  });
+});
+
+describe('drizzle-orm is(): entity kinds collected once per class', () => {
+  it("answers as before, and reads a class chain's entity kinds once however often it is asked", () => {
+    let reads = 0;
+    class CountedBase {
+      static get [entityKind]() {
+        reads++;
+        return 'GuildhallCountedBase';
+      }
+    }
+    class Counted extends CountedBase {}
+    const value = new Counted();
+    expect(is(value, SQL)).toBe(false);
+    const afterFirst = reads;
+    expect(afterFirst).toBeGreaterThan(0);
+    // Unpatched, every check walks the chain and reads the kind again.
+    for (let i = 0; i < 10; i++) expect(is(value, SQL)).toBe(false);
+    expect(reads).toBe(afterFirst);
+    // A class whose chain carries SQL's kind counts as SQL (drizzle's check across copies of itself).
+    class Lookalike {
+      static readonly [entityKind] = SQL[entityKind];
+    }
+    class LookalikeChild extends Lookalike {}
+    expect(is(new LookalikeChild(), SQL)).toBe(true);
+    expect(is(sql`select 1`, SQL)).toBe(true);
+    expect(is({}, SQL)).toBe(false);
+    expect(is(Object.create(null), SQL)).toBe(false);
   });
 });
