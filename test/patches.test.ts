@@ -16,7 +16,8 @@ import {
   type OperationDefinitionNode,
   responsePathAsArray,
 } from 'graphql';
-import { entityKind, is, SQL, sql } from 'drizzle-orm';
+import { entityKind, eq, is, makeJitQueryMapper, makeJitRqbMapper, SQL, sql } from 'drizzle-orm';
+import { players } from '../src/accounts/tables.js';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/graphql/schema.js';
 import { CharactersPageDocument } from './generated/graphql.js';
@@ -145,5 +146,27 @@ describe('drizzle-orm is(): entity kinds collected once per class', () => {
     expect(is(sql`select 1`, SQL)).toBe(true);
     expect(is({}, SQL)).toBe(false);
     expect(is(Object.create(null), SQL)).toBe(false);
+  });
+});
+
+describe('drizzle-orm JIT row mappers: one compiled function per query shape', () => {
+  type Compiled = { compiledMappers?: Map<string, unknown> };
+  const cached = (mapper: unknown) => (mapper as Compiled).compiledMappers;
+
+  it('running a query shape again reuses its compiled mapper, and rows still map as before', async () => {
+    const db = app.database.db;
+    const [someone, other] = [await registerPlayer(app), await registerPlayer(app)];
+    expect(cached(makeJitQueryMapper)).toBeInstanceOf(Map);
+    expect(cached(makeJitRqbMapper)).toBeInstanceOf(Map);
+    const select = (id: string) => db.select({ id: players.id, username: players.username }).from(players).where(eq(players.id, id));
+    const relational = (id: string) => db.query.players.findFirst({ columns: { id: true, username: true }, where: { id } });
+    expect(await select(someone.id)).toEqual([{ id: someone.id, username: someone.username }]);
+    expect(await relational(someone.id)).toEqual({ id: someone.id, username: someone.username });
+    const sizes = () => [cached(makeJitQueryMapper)!.size, cached(makeJitRqbMapper)!.size];
+    const before = sizes();
+    expect(await select(other.id)).toEqual([{ id: other.id, username: other.username }]);
+    expect(await relational(other.id)).toEqual({ id: other.id, username: other.username });
+    expect(await select('00000000-0000-4000-8000-000000000000')).toEqual([]);
+    expect(sizes()).toEqual(before);
   });
 });
