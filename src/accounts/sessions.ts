@@ -6,15 +6,37 @@ export const SESSION_TTL_SECONDS = 60 * 60;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export const sessionKey = (token: string) => `session:${token}`;
-/** Sorted set of a player's tokens, scored by when each expires; lives as long as the newest session. */
+/**
+ * Sorted set of a player's tokens, scored by when each expires plus INDEX_SLACK_SECONDS; lives
+ * that long after the newest session. Ending every session of a player reads it, so an entry
+ * must never expire before its session does.
+ */
 export const playerSessionsKey = (playerId: string) => `player_sessions:${playerId}`;
+
+/**
+ * How far ahead of its session an index entry is scored. A request renews the session for an
+ * hour, but its index entry only when the entry this process last wrote would end before the
+ * renewed session: once every five minutes of use, not on every request (one Redis round trip).
+ */
+export const INDEX_SLACK_SECONDS = 5 * 60;
+const INDEX_TTL_SECONDS = SESSION_TTL_SECONDS + INDEX_SLACK_SECONDS;
+
+/** Index scores this process wrote, by token (the oldest make way past MAX_REMEMBERED). */
+const indexedUntil = new Map<string, number>();
+const MAX_REMEMBERED = 50_000;
+
+function rememberIndexed(token: string, score: number): void {
+  indexedUntil.delete(token);
+  if (indexedUntil.size >= MAX_REMEMBERED) indexedUntil.delete(indexedUntil.keys().next().value!);
+  indexedUntil.set(token, score);
+}
 
 // Adds a session and its index entry, dropping index entries whose sessions have expired.
 const START = `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
 return 1`;
 
 // Ends the given sessions and removes them from the index.
@@ -37,25 +59,29 @@ export function startSession(redis: Redis, playerId: string): Promise<string> {
       playerId,
       SESSION_TTL_SECONDS,
       now,
-      now + SESSION_TTL_SECONDS * 1000,
+      now + INDEX_TTL_SECONDS * 1000,
       token,
+      INDEX_TTL_SECONDS,
     );
+    rememberIndexed(token, now + INDEX_TTL_SECONDS * 1000);
     return token;
   });
 }
 
-/** The player behind a token, renewing the session (and its index entry) for another hour; null when there is none. */
+/**
+ * The player behind a token, renewing the session for another hour (and its index entry, when
+ * the one this process last wrote would end before it); null when there is none.
+ */
 export function resolveSession(redis: Redis, token: string): Promise<string | null> {
   if (!TOKEN_SHAPE.test(token)) return Promise.resolve(null);
   return requireRedis(async () => {
     const playerId = await redis.getex(sessionKey(token), 'EX', SESSION_TTL_SECONDS);
-    if (playerId) {
+    const now = Date.now();
+    if (playerId && (indexedUntil.get(token) ?? 0) < now + SESSION_TTL_SECONDS * 1000) {
       const index = playerSessionsKey(playerId);
-      await redis
-        .multi()
-        .zadd(index, Date.now() + SESSION_TTL_SECONDS * 1000, token)
-        .expire(index, SESSION_TTL_SECONDS)
-        .exec();
+      const score = now + INDEX_TTL_SECONDS * 1000;
+      await redis.multi().zadd(index, score, token).expire(index, INDEX_TTL_SECONDS).exec();
+      rememberIndexed(token, score);
     }
     return playerId;
   });
