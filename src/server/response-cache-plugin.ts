@@ -169,14 +169,14 @@ function paramsOf(body: Buffer): Params | null {
   }
 }
 
-/** Answers a request before Yoga with the body Yoga would send, or null to hand it to Yoga. */
+/** Answers a request before Yoga with the body Yoga would send, or null (or a promise of null) to hand it to Yoga. */
 export type EarlyAnswer = (params: Params, request: IncomingMessage) => Promise<Buffer | string | null> | null;
 
 /**
  * A node:http request listener that answers whole-response cache hits itself (one Redis
  * round trip, the stored bytes written as they arrive), then whatever `early` answers (a
- * compiled read Yoga has validated before: graphql/sql-json.ts), and hands every other
- * request to `next` (Yoga). It answers only what Yoga would have answered with the same bytes and
+ * compiled read or a mutation Yoga has validated before: graphql/sql-json.ts,
+ * server/known-mutations.ts), and hands every other request to `next` (Yoga). It answers only what Yoga would have answered with the same bytes and
  * headers: a POST to `endpoint` with a declared JSON body within the body limit, no
  * Origin (CORS headers stay Yoga's) and an Accept Yoga answers with plain JSON. Every
  * stored response passed Yoga's guard, validation and execution when it was filled, for
