@@ -505,9 +505,14 @@ try {
         `${w.cpuMsPerRequest.toFixed(3)} / ${w.baselineCpuMsPerRequest.toFixed(3)}`,
     );
   }
-  console.log(
-    `${'peak server RSS (MB)'.padEnd(24)} ${String(peakRss).padStart(7)} ${String(GOALS.rssMb).padStart(6)}  ${peakRss <= GOALS.rssMb ? 'yes' : 'NO '}`,
-  );
+  // The goal is the peak under the P2 load (issue #18); the whole run's peak (the writes') is printed beside it.
+  const p2Rss = summary.P2?.peakRssMb;
+  if (p2Rss !== undefined) {
+    console.log(
+      `${'peak RSS under P2 (MB)'.padEnd(24)} ${String(p2Rss).padStart(7)} ${String(GOALS.rssMb).padStart(6)}  ${p2Rss <= GOALS.rssMb ? 'yes' : 'NO '}`,
+    );
+  }
+  console.log(`${'peak RSS, whole run (MB)'.padEnd(24)} ${String(peakRss).padStart(7)}`);
   if (p7) {
     const { board } = p7;
     console.log(`P7 around ratio to its baseline: ${p7.ratios.p7Around.toFixed(3)}x (goal >= 0.5x, p99 < 20 ms)`);
@@ -524,6 +529,7 @@ try {
     connections: CONNECTIONS,
     ...summary,
     peakRssMb: peakRss,
+    ...(p2Rss !== undefined ? { p2PeakRssMb: p2Rss } : {}),
     ...(p7 ? { P7: { board: p7.board, ratios: p7.ratios, results: p7.results } } : {}),
     results,
   };
