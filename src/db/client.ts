@@ -52,7 +52,7 @@ const PREPARED_MAX_TEXT = 8_192;
 
 type PostgresClient = import('postgres').Sql;
 
-export const worthPreparing = (text: string, params: readonly unknown[] | undefined): boolean =>
+const worthPreparing = (text: string, params: readonly unknown[] | undefined): boolean =>
   (params?.length ?? 0) > 0 && params!.length <= PREPARED_MAX_PARAMS && text.length <= PREPARED_MAX_TEXT;
 
 function preparing(client: PostgresClient): PostgresClient {

@@ -101,12 +101,19 @@ export class KnownMutations {
     }
     // No data: a request error (variables graphql-js could not coerce), raised before any resolver ran.
     if (!('data' in result)) return null;
-    services.metrics.observeOperation(known.name, log.statements.length, (performance.now() - started) / 1000);
-    if (result.errors?.length) {
-      this.handedOver.set(request, { ...result, errors: result.errors.map(mask) });
+    try {
+      services.metrics.observeOperation(known.name, log.statements.length, (performance.now() - started) / 1000);
+      if (result.errors?.length) {
+        this.handedOver.set(request, { ...result, errors: result.errors.map(mask) });
+        return null;
+      }
+      const body = JSON.stringify(result);
+      services.metrics.answeredBeforeYoga.inc({ way: 'mutation' });
+      return body;
+    } catch (error) {
+      // Whatever fails from here on, the mutation ran: Yoga sends the masked error, it never runs it again.
+      this.handedOver.set(request, { errors: [mask(error)] });
       return null;
     }
-    services.metrics.answeredBeforeYoga.inc({ way: 'mutation' });
-    return JSON.stringify(result);
   }
 }
