@@ -33,4 +33,14 @@ describe('statements on PostgreSQL', () => {
     expect(statements.filter((text) => text.includes('from "characters" where "characters"."name" = $1'))).toHaveLength(1);
     expect(statements.filter((text) => text.includes('unprepared_marker'))).toHaveLength(0);
   });
+
+  it('at most 500 distinct texts are ever prepared: clients cannot grow every connection without bound', async () => {
+    // Each text differs (a client's selection shapes a relational read's text the same way).
+    for (let i = 0; i < 520; i++) await handle.db.execute(sql`select ${i}::int as ${sql.raw(`shape_${i}`)}`);
+    // postgres.js's own (its type lookup, commit) aside.
+    const ours = (await prepared()).filter((text) => text.includes('$1'));
+    expect(ours.length).toBeLessThanOrEqual(500);
+    expect(ours.filter((text) => text.includes('shape_519'))).toHaveLength(0);
+    expect(ours.filter((text) => /shape_0$/.test(text))).toHaveLength(1);
+  });
 });

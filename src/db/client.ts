@@ -41,19 +41,30 @@ function statementLogger(log: Logger): DrizzleLogger {
 /**
  * Drizzle runs every statement unnamed (postgres.js `unsafe(…, { prepare: false })`), so
  * PostgreSQL parses and plans each one on every call. A statement with parameters is a shape
- * written in code, so there are few of them: those are prepared instead, which postgres.js does
- * once per connection and text, binding values afterwards (measured: npm run bench, P3 and P4).
- * Statements without parameters (DDL, identifiers spliced in) and very long or wide ones (bulk
- * inserts, whose text varies with the row count) run as before. Transactions and savepoints hand
- * their callback a connection of their own, which prepares the same way.
+ * written in code: those are prepared instead, which postgres.js does once per connection and
+ * text, binding values afterwards (measured: npm run bench, P3 and P4). Statements without
+ * parameters (DDL, identifiers spliced in) and very long or wide ones (bulk inserts, whose text
+ * varies with the row count) run as before. Neither postgres.js nor PostgreSQL ever forgets a
+ * prepared statement while its connection lives, and the text of a relational read follows
+ * the client's selection, so only the first PREPARED_TEXTS_MAX distinct texts of the process
+ * are prepared (compiled reads' included); later ones run unnamed. Transactions and savepoints
+ * hand their callback a connection of their own, which prepares the same way.
  */
 const PREPARED_MAX_PARAMS = 64;
 const PREPARED_MAX_TEXT = 8_192;
+const PREPARED_TEXTS_MAX = 500;
+const preparedTexts = new Set<string>();
 
 type PostgresClient = import('postgres').Sql;
 
-const worthPreparing = (text: string, params: readonly unknown[] | undefined): boolean =>
-  (params?.length ?? 0) > 0 && params!.length <= PREPARED_MAX_PARAMS && text.length <= PREPARED_MAX_TEXT;
+function worthPreparing(text: string, params: readonly unknown[] | undefined, asked: boolean): boolean {
+  const shaped = (params?.length ?? 0) > 0 && params!.length <= PREPARED_MAX_PARAMS && text.length <= PREPARED_MAX_TEXT;
+  if (!asked && !shaped) return false;
+  if (preparedTexts.has(text)) return true;
+  if (preparedTexts.size >= PREPARED_TEXTS_MAX) return false;
+  preparedTexts.add(text);
+  return true;
+}
 
 function preparing(client: PostgresClient): PostgresClient {
   return new Proxy(client, {
@@ -61,7 +72,7 @@ function preparing(client: PostgresClient): PostgresClient {
       const value = Reflect.get(target, property, receiver);
       if (property === 'unsafe') {
         return (text: string, params?: unknown[], options?: { prepare?: boolean }) =>
-          target.unsafe(text, params as never, { ...options, prepare: options?.prepare === true || worthPreparing(text, params) });
+          target.unsafe(text, params as never, { ...options, prepare: worthPreparing(text, params, options?.prepare === true) });
       }
       if (property === 'begin' || property === 'savepoint') {
         return (...args: unknown[]) =>
