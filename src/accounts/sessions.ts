@@ -15,20 +15,31 @@ export const playerSessionsKey = (playerId: string) => `player_sessions:${player
 
 /**
  * How far ahead of its session an index entry is scored. A request renews the session for an
- * hour, but its index entry only when the entry this process last wrote would end before the
- * renewed session: once every five minutes of use, not on every request (one Redis round trip).
+ * hour, but its index entry only when the entry this process last wrote is that old: once every
+ * five minutes of use, not on every request (one Redis round trip).
  */
 export const INDEX_SLACK_SECONDS = 5 * 60;
 const INDEX_TTL_SECONDS = SESSION_TTL_SECONDS + INDEX_SLACK_SECONDS;
 
-/** Index scores this process wrote, by token (the oldest make way past MAX_REMEMBERED). */
-const indexedUntil = new Map<string, number>();
+/**
+ * When this process last wrote each token's index entry, on the monotonic clock (a wall clock
+ * stepped back would otherwise stretch the margin); the oldest make way past MAX_REMEMBERED.
+ */
+const indexedAt = new Map<string, number>();
 const MAX_REMEMBERED = 50_000;
+/** A second short of the margin, for the time between deciding and Redis applying the write. */
+const REWRITE_AFTER_MS = (INDEX_SLACK_SECONDS - 1) * 1000;
 
-function rememberIndexed(token: string, score: number): void {
-  indexedUntil.delete(token);
-  if (indexedUntil.size >= MAX_REMEMBERED) indexedUntil.delete(indexedUntil.keys().next().value!);
-  indexedUntil.set(token, score);
+function rememberIndexed(token: string): void {
+  indexedAt.delete(token);
+  if (indexedAt.size >= MAX_REMEMBERED) indexedAt.delete(indexedAt.keys().next().value!);
+  indexedAt.set(token, performance.now());
+}
+
+/** Whether the entry this process last wrote for `token` outlives a session renewed now. */
+function indexCovers(token: string): boolean {
+  const at = indexedAt.get(token);
+  return at !== undefined && performance.now() - at < REWRITE_AFTER_MS;
 }
 
 // Adds a session and its index entry, dropping index entries whose sessions have expired.
@@ -63,7 +74,7 @@ export function startSession(redis: Redis, playerId: string): Promise<string> {
       token,
       INDEX_TTL_SECONDS,
     );
-    rememberIndexed(token, now + INDEX_TTL_SECONDS * 1000);
+    rememberIndexed(token);
     return token;
   });
 }
@@ -76,12 +87,14 @@ export function resolveSession(redis: Redis, token: string): Promise<string | nu
   if (!TOKEN_SHAPE.test(token)) return Promise.resolve(null);
   return requireRedis(async () => {
     const playerId = await redis.getex(sessionKey(token), 'EX', SESSION_TTL_SECONDS);
-    const now = Date.now();
-    if (playerId && (indexedUntil.get(token) ?? 0) < now + SESSION_TTL_SECONDS * 1000) {
+    if (playerId && !indexCovers(token)) {
       const index = playerSessionsKey(playerId);
-      const score = now + INDEX_TTL_SECONDS * 1000;
-      await redis.multi().zadd(index, score, token).expire(index, INDEX_TTL_SECONDS).exec();
-      rememberIndexed(token, score);
+      await redis
+        .multi()
+        .zadd(index, Date.now() + INDEX_TTL_SECONDS * 1000, token)
+        .expire(index, INDEX_TTL_SECONDS)
+        .exec();
+      rememberIndexed(token);
     }
     return playerId;
   });
