@@ -296,6 +296,20 @@ describe('achievements', () => {
     expect((await progressOf(host)).round_on_the_house).toMatchObject({ progress: 10, target: 10 });
   });
 
+  it('a drink records the unlock of an achievement already past its target but never unlocked (its target was lowered)', async () => {
+    const { host, drink } = await tavernPair();
+    await db()
+      .insert(playerAchievements)
+      .values({ playerId: host.id, achievementId: 'round_on_the_house', progress: 12, unlockedAt: null });
+    await redis().del(achievementsKey(host.id));
+    await drink();
+    const [row] = await db()
+      .select()
+      .from(playerAchievements)
+      .where(and(eq(playerAchievements.playerId, host.id), eq(playerAchievements.achievementId, 'round_on_the_house')));
+    expect(row).toMatchObject({ progress: 10, unlockedAt: expect.any(Date) });
+  });
+
   it('simultaneous results count every kill once and record each unlock once', async () => {
     const player = await registerPlayer(app);
     const results = await Promise.all(

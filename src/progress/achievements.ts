@@ -145,8 +145,11 @@ export async function recordProgress(
   definitions: readonly AchievementRecord[],
   event: ProgressEvent,
 ): Promise<{ changed: boolean; unlocked: AchievementProgress[] }> {
-  const known = new Map((await achievementsOf(deps, playerId, definitions)).map((row) => [row.achievementId, row.progress]));
-  if (changesNothing(definitions, known, event)) return { changed: false, unlocked: [] };
+  const cached = await achievementsOf(deps, playerId, definitions);
+  // At its target but not unlocked (its target was lowered since): the transaction records the unlock.
+  const unlockPending = cached.some((row) => row.progress >= row.target && row.unlockedAt === null);
+  const known = new Map(cached.map((row) => [row.achievementId, row.progress]));
+  if (!unlockPending && changesNothing(definitions, known, event)) return { changed: false, unlocked: [] };
   // Under the lock the stored progress may turn out settled after all; announcing a change then only drops a cache entry.
   const unlocked = await deps.db.transaction((tx) => advanceAchievements(tx, playerId, definitions, event));
   return { changed: true, unlocked };
