@@ -1,15 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import { type DocumentNode, type ExecutionResult, execute, getOperationAST, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, type ExecutionResult, execute, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createContext, type Services } from '../context.js';
 import { runWithStatementLog, type StatementLog } from '../db/statement-log.js';
 import type { Params } from './response-cache-plugin.js';
 import { refusedInputIn } from './request-guard-plugin.js';
 
-// At most this many documents (the oldest make way), each at most this long: their syntax trees
-// stay a few megabytes however many distinct mutations clients send.
-const MAX_KNOWN = 200;
-const MAX_KNOWN_TEXT = 4_096;
+// At most this many documents (the oldest make way), each at most this long: a syntax tree with
+// its tokens takes about 60 bytes per character of text, so all of them stay within about 12 MB
+// however many distinct mutations clients send.
+const MAX_KNOWN = 100;
+const MAX_KNOWN_TEXT = 2_048;
 const knownKey = (operationName: string | null | undefined, text: string) => `${operationName ?? ''}\u0000${text}`;
 
 interface Known {
@@ -79,7 +80,15 @@ export class KnownMutations {
     const known = this.known.get(knownKey(params.operationName, params.query));
     const variables = params.variables ?? {};
     if (!known || refusedInputIn(variables, known.document)) return null;
-    const { services, schema, trustProxy, clientAddressOf, mask } = this.options;
+    const { services, schema, trustProxy, clientAddressOf } = this.options;
+    // Once execution has begun, nothing may reject: Yoga would run the mutation again.
+    const mask = (error: unknown): GraphQLError => {
+      try {
+        return this.options.mask(error);
+      } catch {
+        return new GraphQLError('Unexpected error.');
+      }
+    };
     const forwardedFor = request.headers['x-forwarded-for'];
     const contextValue = createContext(
       services,
