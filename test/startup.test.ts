@@ -21,6 +21,16 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A data folder whose embedded database is locked by another live process (kill `holder` when done). */
+function heldDataFolder() {
+  const dataRoot = tempDir();
+  const pglite = join(dataRoot, 'pglite');
+  const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  spawnSync('mkdir', ['-p', pglite]);
+  writeFileSync(join(pglite, 'guildhall.lock'), String(holder.pid));
+  return { dataRoot, pglite, holder };
+}
+
 function runServer(env: Record<string, string>) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
@@ -78,13 +88,9 @@ describe('the embedded data folder lock', () => {
   });
 
   it('a second server on a held data folder is one line naming the holder, exit 1', () => {
-    const dataRoot = tempDir();
-    const pglite = join(dataRoot, 'pglite');
-    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const { dataRoot, pglite, holder } = heldDataFolder();
     try {
-      spawnSync('mkdir', ['-p', pglite]);
       markPrepared(pglite); // so the server goes straight to opening the database
-      writeFileSync(join(pglite, 'guildhall.lock'), String(holder.pid));
       const result = runServer({ PORT: '0', DATA_DIR: dataRoot });
       expect(result.status).toBe(1);
       expect(result.stderr.trim().split('\n')).toEqual([
@@ -96,12 +102,8 @@ describe('the embedded data folder lock', () => {
   });
 
   it('db:seed refuses to open the embedded database while a server holds it', () => {
-    const dataRoot = tempDir();
-    const pglite = join(dataRoot, 'pglite');
-    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const { dataRoot, holder } = heldDataFolder();
     try {
-      spawnSync('mkdir', ['-p', pglite]);
-      writeFileSync(join(pglite, 'guildhall.lock'), String(holder.pid));
       const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/reference/seed-cli.ts'], {
         env: { PATH: process.env.PATH, DATA_DIR: dataRoot },
         encoding: 'utf8',

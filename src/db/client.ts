@@ -67,21 +67,25 @@ function worthPreparing(text: string, params: readonly unknown[] | undefined, as
 }
 
 function preparing(client: PostgresClient): PostgresClient {
+  // Made once per client, not on every read of the property (each statement reads `unsafe`).
+  const unsafe = (text: string, params?: unknown[], options?: { prepare?: boolean }) =>
+    client.unsafe(text, params as never, { ...options, prepare: worthPreparing(text, params, options?.prepare === true) });
+  const preparingCallback =
+    (method: 'begin' | 'savepoint') =>
+    (...args: unknown[]) =>
+      (client as unknown as Record<typeof method, (...args: unknown[]) => unknown>)[method].apply(
+        client,
+        args.map((arg) => (typeof arg === 'function' ? (inner: PostgresClient) => arg(preparing(inner)) : arg)),
+      );
+  const begin = preparingCallback('begin');
+  // Only a transaction's connection has savepoints.
+  const savepoint = 'savepoint' in client ? preparingCallback('savepoint') : undefined;
   return new Proxy(client, {
     get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property === 'unsafe') {
-        return (text: string, params?: unknown[], options?: { prepare?: boolean }) =>
-          target.unsafe(text, params as never, { ...options, prepare: worthPreparing(text, params, options?.prepare === true) });
-      }
-      if (property === 'begin' || property === 'savepoint') {
-        return (...args: unknown[]) =>
-          (value as (...args: unknown[]) => unknown).apply(
-            target,
-            args.map((arg) => (typeof arg === 'function' ? (inner: PostgresClient) => arg(preparing(inner)) : arg)),
-          );
-      }
-      return value;
+      if (property === 'unsafe') return unsafe;
+      if (property === 'begin') return begin;
+      if (property === 'savepoint' && savepoint) return savepoint;
+      return Reflect.get(target, property, receiver);
     },
   });
 }

@@ -117,20 +117,25 @@ export async function achievementsOf(
 }
 
 /**
- * Whether `event` changes nothing for a player whose progress is at least `known` (by
- * achievement id). Progress only grows, and every criterion moves it by adding or by taking a
- * maximum, so an event that changes nothing on progress that may be lower than the stored one
- * (a cached read) changes nothing on the stored one either: it adds nothing, it is below the
- * maximum, or the progress is already at the target, where it stays.
+ * Whether `event` changes nothing for a player whose standing is `known` (a cached read, whose
+ * progress may be lower than the stored one). Progress only grows, and every criterion moves it
+ * by adding or by taking a maximum, so an event that changes nothing on lower progress changes
+ * nothing on the stored one either: it adds nothing, it is below the maximum, or the progress
+ * is already at the target, where it stays. An achievement at its target but never unlocked
+ * (its target was lowered since) is not settled: the event's transaction records the unlock.
  */
 export function changesNothing(
   definitions: readonly AchievementRecord[],
-  known: ReadonlyMap<string, number>,
+  known: readonly AchievementProgress[],
   event: ProgressEvent,
 ): boolean {
+  const byId = new Map(known.map((row) => [row.achievementId, row]));
   return definitions.every((definition) => {
-    const current = known.get(definition.id) ?? 0;
-    return Math.min(definition.criteria.target, progressAfter(definition, current, event)) === current;
+    const row = byId.get(definition.id);
+    const current = row?.progress ?? 0;
+    const { target } = definition.criteria;
+    if (current >= target && !row?.unlockedAt) return false;
+    return Math.min(target, progressAfter(definition, current, event)) === current;
   });
 }
 
@@ -145,11 +150,7 @@ export async function recordProgress(
   definitions: readonly AchievementRecord[],
   event: ProgressEvent,
 ): Promise<{ changed: boolean; unlocked: AchievementProgress[] }> {
-  const cached = await achievementsOf(deps, playerId, definitions);
-  // At its target but not unlocked (its target was lowered since): the transaction records the unlock.
-  const unlockPending = cached.some((row) => row.progress >= row.target && row.unlockedAt === null);
-  const known = new Map(cached.map((row) => [row.achievementId, row.progress]));
-  if (!unlockPending && changesNothing(definitions, known, event)) return { changed: false, unlocked: [] };
+  if (changesNothing(definitions, await achievementsOf(deps, playerId, definitions), event)) return { changed: false, unlocked: [] };
   // Under the lock the stored progress may turn out settled after all; announcing a change then only drops a cache entry.
   const unlocked = await deps.db.transaction((tx) => advanceAchievements(tx, playerId, definitions, event));
   return { changed: true, unlocked };

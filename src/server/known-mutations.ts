@@ -4,7 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import { createContext, type Services } from '../context.js';
 import { runWithStatementLog, type StatementLog } from '../db/statement-log.js';
 import type { Params } from './response-cache-plugin.js';
-import { refusedInputIn } from './request-guard-plugin.js';
+import { refusedArgumentIn, refusedTextIn } from './request-guard-plugin.js';
 
 // At most this many documents (the oldest make way), each at most this long: a syntax tree with
 // its tokens takes about 60 bytes per character of text, so all of them stay within about 12 MB
@@ -50,6 +50,15 @@ export class KnownMutations {
 
   constructor(private readonly options: KnownMutationOptions) {}
 
+  /** Once execution has begun nothing may reject (Yoga would run the mutation again): a mask that throws gives a plain error. */
+  private readonly mask = (error: unknown): GraphQLError => {
+    try {
+      return this.options.mask(error);
+    } catch {
+      return new GraphQLError('Unexpected error.');
+    }
+  };
+
   /** Records validated mutations, and sends the results handed over to Yoga. */
   plugin(): Plugin<Record<string, never>, { req?: IncomingMessage }> {
     return {
@@ -62,7 +71,7 @@ export class KnownMutations {
         if (typeof params?.query !== 'string' || params.query.length > MAX_KNOWN_TEXT) return;
         const operation = getOperationAST(args.document, args.operationName);
         // A literal the request guard refuses is refused on every run: not worth keeping.
-        if (operation?.operation !== 'mutation' || refusedInputIn(null, args.document)) return;
+        if (operation?.operation !== 'mutation' || refusedArgumentIn(args.document)) return;
         const key = knownKey(params.operationName, params.query);
         if (this.known.has(key)) return;
         if (this.known.size >= MAX_KNOWN) this.known.delete(this.known.keys().next().value!);
@@ -79,16 +88,10 @@ export class KnownMutations {
     if (typeof params.query !== 'string') return null;
     const known = this.known.get(knownKey(params.operationName, params.query));
     const variables = params.variables ?? {};
-    if (!known || refusedInputIn(variables, known.document)) return null;
+    // The document's literals were checked when it was kept; the variables are this request's.
+    if (!known || refusedTextIn(variables, '')) return null;
     const { services, schema, trustProxy, clientAddressOf } = this.options;
-    // Once execution has begun, nothing may reject: Yoga would run the mutation again.
-    const mask = (error: unknown): GraphQLError => {
-      try {
-        return this.options.mask(error);
-      } catch {
-        return new GraphQLError('Unexpected error.');
-      }
-    };
+    const { mask } = this;
     const forwardedFor = request.headers['x-forwarded-for'];
     const contextValue = createContext(
       services,

@@ -65,7 +65,7 @@ function parseGetParameters(request: Request) {
 const REFUSED_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** The path of the first string (or key) in a JSON value that PostgreSQL could not store. */
-function refusedTextIn(value: unknown, path: string, depth = 0): string | null {
+export function refusedTextIn(value: unknown, path: string, depth = 0): string | null {
   if (typeof value === 'string') return REFUSED_TEXT.test(value) ? path : null;
   if (value === null || typeof value !== 'object' || depth > 64) return null;
   for (const [key, item] of Object.entries(value)) {
@@ -94,7 +94,8 @@ function refusedLiteralIn(node: ValueNode, path: string): string | null {
   return null;
 }
 
-function refusedArgumentIn(document: ASTNode): string | null {
+/** The argument whose literal text PostgreSQL could not store, anywhere in the document. */
+export function refusedArgumentIn(document: ASTNode): string | null {
   const pending: ASTNode[] = [document];
   while (pending.length > 0) {
     const node = pending.pop()!;
@@ -107,11 +108,6 @@ function refusedArgumentIn(document: ASTNode): string | null {
     }
   }
   return null;
-}
-
-/** Where a request's variables or the document's literal arguments hold text PostgreSQL could not store; null if nowhere. */
-export function refusedInputIn(variables: Readonly<Record<string, unknown>> | null | undefined, document: ASTNode): string | null {
-  return refusedTextIn(variables ?? {}, '') ?? refusedArgumentIn(document);
 }
 
 /**
@@ -142,7 +138,7 @@ export function useRequestGuard(): Plugin {
       }
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const field = refusedInputIn(args.variableValues, args.document);
+      const field = refusedTextIn(args.variableValues ?? {}, '') ?? refusedArgumentIn(args.document);
       if (!field) return;
       const message = `${field}: must not contain NUL or unpaired surrogate characters`;
       setResultAndStopExecution({ errors: [refusal(400, 'VALIDATION', message, { field })] });
