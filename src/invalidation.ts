@@ -22,8 +22,12 @@ import { KIND_NAMES } from './reference/kinds.js';
  * The keys live in the shared Redis, so dropping them there is seen by every instance.
  */
 export type Change =
-  /** A character, or anything it owns, was created, changed or deleted. */
-  | { type: 'characterChanged'; playerId: string }
+  /**
+   * A character, or anything it owns, was created, changed or deleted. `characterIds`, when the
+   * writer has them, are all of the player's characters, read in its transaction under the
+   * player's row lock (which creating a character takes); otherwise they are read after commit.
+   */
+  | { type: 'characterChanged'; playerId: string; characterIds?: string[] }
   /**
    * A character's live state was accepted (write-behind). Its rows are not written yet, and
    * reads overlay the pending state, so only whole responses showing these characters are stale.
@@ -31,8 +35,6 @@ export type Change =
   | { type: 'liveStateChanged'; characterIds: string[] }
   /** Public player columns changed (lastLogin at login). */
   | { type: 'profileChanged'; playerId: string }
-  /** A tavern drink moved both players' drinkStats. */
-  | { type: 'drinkAssigned'; fromPlayerId: string; toPlayerId: string }
   /** A save slot was written or deleted (not shown on characters). */
   | { type: 'savesChanged'; playerId: string }
   /** A result, bond or drink advanced the player's progress: bestScore, achievements. */
@@ -50,6 +52,8 @@ export type ChangeType = Change['type'];
 export interface StaleKeys {
   charactersOfPlayers: string[];
   characters: string[];
+  /** Players whose every character is already in `characters`: their ids need no reading. */
+  charactersKnownOf?: string[];
   keys: string[];
   /** Characters whose cached whole responses (not their planned rows) are stale. */
   responsesOf: string[];
@@ -68,11 +72,11 @@ const stale = (parts: Partial<StaleKeys>): StaleKeys => ({ charactersOfPlayers: 
 // A character read nests its player, and through the player the player's other
 // characters: anything shown on a player stales every character of that player.
 export const STALE_KEYS: { [T in ChangeType]: (change: Extract<Change, { type: T }>) => StaleKeys } = {
-  characterChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId] }),
+  characterChanged: ({ playerId, characterIds }) =>
+    characterIds ? stale({ characters: characterIds, charactersKnownOf: [playerId] }) : stale({ charactersOfPlayers: [playerId] }),
   // The announcer passes the character and its player's other characters (a response nests them).
   liveStateChanged: ({ characterIds }) => stale({ responsesOf: characterIds }),
   profileChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [profileKey(playerId)] }),
-  drinkAssigned: ({ fromPlayerId, toPlayerId }) => stale({ charactersOfPlayers: [fromPlayerId, toPlayerId] }),
   savesChanged: ({ playerId }) => stale({ keys: [savesKey(playerId)] }),
   progressChanged: ({ playerId }) => stale({ charactersOfPlayers: [playerId], keys: [achievementsKey(playerId)] }),
   accountDeleted: ({ playerId, characterIds }) =>
@@ -126,7 +130,8 @@ function retryAnnouncement(deps: InvalidationDeps, changes: Change[], attempt: n
 
 async function dropStaleKeys(deps: InvalidationDeps, changes: Change[]): Promise<void> {
   const parts = changes.map(staleKeysOf);
-  const players = [...new Set(parts.flatMap((part) => part.charactersOfPlayers))];
+  const known = new Set(parts.flatMap((part) => part.charactersKnownOf ?? []));
+  const players = [...new Set(parts.flatMap((part) => part.charactersOfPlayers))].filter((player) => !known.has(player));
   const characterIds = [...parts.flatMap((part) => part.characters), ...(await characterIdsOf(deps.db, ...players))];
   const keys = [...new Set([...characterIds.map(characterKey), ...parts.flatMap((part) => part.keys)])];
   await deps.cache.invalidate(keys);
@@ -169,7 +174,7 @@ export async function publishGameVersion(redis: Redis, version: string): Promise
 
 /**
  * Declares, as GraphQL extensions, which changes make a field stale:
- * `extensions: staleOn('drinkAssigned')`. On an object type it covers the type's exposed
+ * `extensions: staleOn('progressChanged')`. On an object type it covers the type's exposed
  * columns and relations; a field with its own resolver declares its own. The whole-response
  * cache stores only responses whose every field is covered (src/graphql/freshness.ts).
  */
@@ -180,3 +185,12 @@ export const staleOnAllFields = (...changes: ChangeType[]) => ({ staleOn: change
 
 /** On a value object (Attributes): its fields are as fresh as the field that returned it. */
 export const staleWithParent = () => ({ staleOn: 'parent' as const });
+
+/**
+ * On a field resolved from its own Redis record on every read, which is where it lives
+ * (Player.drinkStats, from `player_drinks:{id}`): no cache holds it, so no change makes
+ * anything stale, and a response that shows it is not stored whole (its planned rows are).
+ * For a value that moves with play, many times a minute, where a cached copy would cost
+ * every move an invalidation and would rarely be read before the next one.
+ */
+export const readLive = () => ({ staleOn: 'live' as const });

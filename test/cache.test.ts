@@ -121,6 +121,18 @@ describe('freshness across two instances', () => {
     expect(after.essences).toEqual([{ essenceType: 'fire' }]);
   });
 
+  it("a bond drops the cached entries of all its player's characters (their ids read in its transaction)", async () => {
+    const { owner, characterId, as } = await ownedCharacter();
+    const siblings = [(await createCharacterFor(a, owner)).id, (await createCharacterFor(a, owner)).id];
+    for (const id of [characterId, ...siblings]) {
+      await read(b, id);
+      expect(await b.redisHandle.redis.exists(characterKey(id))).toBe(1);
+    }
+    await a.gql(BondEssenceDocument, { input: { characterId, essenceType: 'fire', attribute: 'POWER' } }, as);
+    for (const id of [characterId, ...siblings]) expect(await b.redisHandle.redis.exists(characterKey(id))).toBe(0);
+    expect((await read(b, siblings[0]!)).statements.length).toBeGreaterThan(0);
+  });
+
   it('sees an awakened and a ranked-up ability', async () => {
     const { characterId, as } = await ownedCharacter();
     await a.gql(BondEssenceDocument, { input: { characterId, essenceType: 'fire', attribute: 'POWER' } }, as);

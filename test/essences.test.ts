@@ -95,7 +95,7 @@ describe('bondEssence', () => {
     expect((await stored(character.id)).essences).toHaveLength(0);
   });
 
-  it('takes twelve SQL statements: nine in the transaction, one to find the characters whose cache it drops, then the essence and the character as committed', async () => {
+  it("takes twelve SQL statements, each lock sent before the reads it guards: ten in the transaction (the player's character ids among them, read under the player's lock), then the essence and the character as committed", async () => {
     // A new player: their first bond always advances achievement progress (one write).
     const newcomer = await registerPlayer(app);
     const character = await createCharacterFor(app, newcomer);
@@ -105,10 +105,25 @@ describe('bondEssence', () => {
       { token: newcomer.token },
     );
     expect(response.data!.bondEssence.__typename).toBe('BondEssencePayload');
-    // lock character, list bonded, essence type, insert essence, insert abilities, update attribute,
-    // lock the player, read and write achievement progress (BEGIN/COMMIT are not logged);
-    // the owner's character ids for cache invalidation; then one load each for essence and character.
-    expect(statements).toHaveLength(12);
+    // Reference data loads once per process (a test run alone reads it here); BEGIN/COMMIT are not logged.
+    const counted = statements.filter((text) => !/^select "id", "data" from "(achievements|essence_types)" order by/.test(text));
+    // Statements are logged as they are sent, and PostgreSQL runs a transaction's in that order.
+    const expected = [
+      /^select .* from "characters" where "characters"."id" = \$1 for update$/,
+      /^select "essence_type" from "character_essences" where/,
+      /^select "data" from "essence_types" where/,
+      /^select "id" from "players" where .* for no key update$/,
+      /^select .* from "player_achievements" where/,
+      /^select "id" from "characters" where "characters"."player_id" in/,
+      /^insert into "character_essences"/,
+      /^insert into "character_abilities"/,
+      /^update "characters"/,
+      /^insert into "player_achievements"/,
+      /from "character_essences" as "d0"/,
+      /from "characters" as "d0"/,
+    ];
+    expect(counted).toHaveLength(expected.length);
+    for (const [i, text] of counted.entries()) expect(text).toMatch(expected[i]!);
   });
 
   it("a payload selecting only the essence's columns is answered from the written row without reading it back; one selecting a relation reads it back", async () => {

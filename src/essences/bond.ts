@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { characterIdsOf } from '../characters/characters.js';
 import { lockOwnedCharacter } from '../characters/ownership.js';
 import { characters, type Attribute } from '../characters/tables.js';
 import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
+import { isUuid } from '../validation.js';
 import { advanceAchievements, type AchievementProgress } from '../progress/achievements.js';
 import type { AchievementRecord, EssenceRecord } from '../reference/records.js';
 import { essenceTypes } from '../reference/tables.js';
@@ -22,48 +25,68 @@ export interface BondEssenceInput {
  * Bonds an essence to a character (DESIGN §5), all or nothing: the character row is
  * locked, the limits are checked under the lock, then the essence, its initial
  * abilities and the attribute bonus are written in the same transaction, with the
- * essences_bonded achievements it advances.
+ * essences_bonded achievements it advances. Returns, besides the essence, the ids of every
+ * character the player owns, read under the player's lock (see `characterChanged`).
+ *
+ * The statements go in three round trips rather than one each. PostgreSQL runs a
+ * transaction's statements in the order they are sent, each with a fresh snapshot, so a read
+ * sent after a lock in the same batch sees what was committed before the lock was granted.
+ * Drizzle sends statements in the order they are started (test/essences.test.ts checks it).
  */
 export async function bondEssence(
   db: Database,
   playerId: string,
   input: BondEssenceInput,
   achievements: readonly AchievementRecord[] = [],
-): Promise<{ essence: typeof characterEssences.$inferSelect; characterId: string; unlocked: AchievementProgress[] }> {
+): Promise<{
+  essence: typeof characterEssences.$inferSelect;
+  characterId: string;
+  unlocked: AchievementProgress[];
+  playerCharacterIds: string[];
+}> {
   const essenceType = input.essenceType.trim();
   if (!essenceType) throw new ValidationError('essenceType: must not be empty', 'essenceType');
   if (essenceType.length > MAX_ESSENCE_TYPE_LENGTH) {
     throw new ValidationError(`essenceType: must be at most ${MAX_ESSENCE_TYPE_LENGTH} characters`, 'essenceType');
   }
+  if (!isUuid(input.characterId)) throw new ValidationError('characterId: not a character id', 'characterId');
   return db.transaction(async (tx) => {
-    const character = await lockOwnedCharacter(tx, input.characterId, playerId);
-    const bonded = await tx
-      .select({ essenceType: characterEssences.essenceType })
-      .from(characterEssences)
-      .where(eq(characterEssences.characterId, character.id));
+    // The lock, then what the checks read under it.
+    const [character, bonded, [type]] = await Promise.all([
+      lockOwnedCharacter(tx, input.characterId, playerId),
+      tx
+        .select({ essenceType: characterEssences.essenceType })
+        .from(characterEssences)
+        .where(eq(characterEssences.characterId, input.characterId)),
+      tx.select({ data: essenceTypes.data }).from(essenceTypes).where(eq(essenceTypes.id, essenceType)),
+    ]);
     if (bonded.length >= MAX_ESSENCES) {
       throw new LimitReachedError('MAX_ESSENCES_REACHED', `A character can bond at most ${MAX_ESSENCES} essences.`, MAX_ESSENCES);
     }
     if (bonded.some((essence) => essence.essenceType === essenceType)) {
       throw new ConflictError('ESSENCE_ALREADY_BONDED', `This character has already bonded the ${essenceType} essence.`);
     }
-    const [type] = await tx.select({ data: essenceTypes.data }).from(essenceTypes).where(eq(essenceTypes.id, essenceType));
     if (!type) throw new NotFoundError('UNKNOWN_ESSENCE_TYPE', `There is no essence type "${essenceType}".`);
     const essence = type.data as unknown as EssenceRecord;
 
-    const [row] = await tx
-      .insert(characterEssences)
-      .values({ characterId: character.id, essenceType, attributeBound: input.attribute, rankBonded: character.rank })
-      .returning();
-    await tx
-      .insert(characterAbilities)
-      .values(essence.abilities.map((abilityName) => ({ characterId: character.id, essenceId: row!.id, abilityName })));
+    // The writes, and the player's lock with the progress and the character ids read under it
+    // (creating a character takes that lock, so the ids stay exact until commit). The essence's
+    // id is made here so that the abilities need not wait for its insert to answer.
+    const essenceId = randomUUID();
     const column = characters[input.attribute];
-    await tx
-      .update(characters)
-      .set({ [input.attribute]: sql`${column} + ${essence.bonus[input.attribute]}`, updatedAt: new Date() })
-      .where(eq(characters.id, character.id));
-    const unlocked = await advanceAchievements(tx, playerId, achievements, { type: 'essenceBonded', bondedOnCharacter: bonded.length + 1 });
-    return { essence: row!, characterId: character.id, unlocked };
+    const [[row], , , unlocked, owned] = await Promise.all([
+      tx
+        .insert(characterEssences)
+        .values({ id: essenceId, characterId: character.id, essenceType, attributeBound: input.attribute, rankBonded: character.rank })
+        .returning(),
+      tx.insert(characterAbilities).values(essence.abilities.map((abilityName) => ({ characterId: character.id, essenceId, abilityName }))),
+      tx
+        .update(characters)
+        .set({ [input.attribute]: sql`${column} + ${essence.bonus[input.attribute]}`, updatedAt: new Date() })
+        .where(eq(characters.id, character.id)),
+      advanceAchievements(tx, playerId, achievements, { type: 'essenceBonded', bondedOnCharacter: bonded.length + 1 }),
+      characterIdsOf(tx, playerId),
+    ]);
+    return { essence: row!, characterId: character.id, unlocked, playerCharacterIds: owned };
   });
 }

@@ -16,7 +16,7 @@ import type { ChangeType } from '../invalidation.js';
 // declare (src/invalidation.ts). The whole-response cache asks this before it stores a
 // response, and test/freshness.test.ts walks every field a character read can reach.
 
-type Freshness = ChangeType[] | 'parent';
+type Freshness = ChangeType[] | 'parent' | 'live';
 
 interface StaleExtensions {
   staleOn?: Freshness;
@@ -28,7 +28,10 @@ interface StaleExtensions {
 const fromParentRow = (field: GraphQLField<unknown, unknown>) =>
   'pothosExposedField' in field.extensions || 'pothosDrizzleLoaded' in field.extensions;
 
-/** The changes that make `type.field` stale; 'parent' for fields of value objects; null when undeclared. */
+/**
+ * The changes that make `type.field` stale; 'parent' for fields of value objects; 'live' for
+ * fields read afresh every time (never cached); null when undeclared.
+ */
 export function fieldFreshness(type: GraphQLNamedType, field: GraphQLField<unknown, unknown>): Freshness | null {
   const own = (field.extensions as StaleExtensions).staleOn;
   if (own) return own;
@@ -37,7 +40,10 @@ export function fieldFreshness(type: GraphQLNamedType, field: GraphQLField<unkno
   return typeLevel.staleOnAllFields || typeLevel.staleOn === 'parent' || fromParentRow(field) ? typeLevel.staleOn : null;
 }
 
-/** `Type.field` names in a document that no change covers (`__typename` is always fresh). */
+/**
+ * `Type.field` names in a document whose response may not be stored whole: fields no change
+ * covers, and fields read live (`__typename` is always fresh).
+ */
 export function uncoveredFields(schema: GraphQLSchema, document: DocumentNode): string[] {
   const typeInfo = new TypeInfo(schema);
   const uncovered = new Set<string>();
@@ -50,7 +56,10 @@ export function uncoveredFields(schema: GraphQLSchema, document: DocumentNode): 
         if (node.name.value.startsWith('__') || !parent) return;
         const name = `${parent.name}.${node.name.value}`;
         if (!field || (!isObjectType(parent) && !isInterfaceType(parent))) uncovered.add(name);
-        else if (fieldFreshness(parent, field) === null) uncovered.add(name);
+        else {
+          const freshness = fieldFreshness(parent, field);
+          if (freshness === null || freshness === 'live') uncovered.add(name);
+        }
       },
     }),
   );

@@ -5,7 +5,8 @@ import { announce, type Change } from '../invalidation.js';
 /**
  * The resolver of a signed-in player's write to their characters (or what those own):
  * runs the domain function with the request's services and the player's id, then, after its commit, announces
- * `characterChanged`, and whatever else `alsoChanged` names, in one announcement.
+ * `characterChanged`, and whatever else `alsoChanged` names, in one announcement. A result
+ * with `playerCharacterIds` (read under the player's lock) spares the announcement reading them.
  * Use on fields with `authScopes: { player: true }`.
  */
 export function characterWrite<Args, Result>(
@@ -15,7 +16,8 @@ export function characterWrite<Args, Result>(
   return async (_root: unknown, args: Args, ctx: Context): Promise<Result> => {
     const playerId = ctx.playerId();
     const result = await write(ctx, playerId, args);
-    await announce(ctx, { type: 'characterChanged', playerId }, ...alsoChanged(playerId, result));
+    const { playerCharacterIds } = result as { playerCharacterIds?: string[] };
+    await announce(ctx, { type: 'characterChanged', playerId, characterIds: playerCharacterIds }, ...alsoChanged(playerId, result));
     return result;
   };
 }

@@ -49,7 +49,8 @@ function progressAfter({ criteria }: AchievementRecord, current: number, event: 
  * returns what it unlocked. The player's row is locked first (FOR NO KEY UPDATE, which
  * leaves foreign-key checks alone), so events of one player apply one at a time: each
  * counts once, progress stops at the target, and an unlock is recorded once. Callers
- * take their other row locks (a character) before this one.
+ * take their other row locks (a character) before this one. Its first two statements are sent
+ * when it is called, so a caller's statements sent after the call run under the player's lock.
  */
 export async function advanceAchievements(
   tx: Executor,
@@ -57,8 +58,12 @@ export async function advanceAchievements(
   definitions: readonly AchievementRecord[],
   event: ProgressEvent,
 ): Promise<AchievementProgress[]> {
-  await tx.select({ id: players.id }).from(players).where(eq(players.id, playerId)).for('no key update');
-  const rows = await tx.select().from(playerAchievements).where(eq(playerAchievements.playerId, playerId));
+  // Sent together, one round trip: PostgreSQL runs a transaction's statements in order, so the
+  // progress is read (with a fresh snapshot) only once the lock is granted.
+  const [, rows] = await Promise.all([
+    tx.select({ id: players.id }).from(players).where(eq(players.id, playerId)).for('no key update'),
+    tx.select().from(playerAchievements).where(eq(playerAchievements.playerId, playerId)),
+  ]);
   const stored = new Map(rows.map((row) => [row.achievementId, row]));
   const now = new Date();
   const changed: Array<typeof playerAchievements.$inferInsert> = [];

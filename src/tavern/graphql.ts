@@ -7,7 +7,7 @@ import { builder } from '../graphql/builder.js';
 import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { liveEvent } from '../graphql/live.js';
-import { announce, staleOn, staleWithParent } from '../invalidation.js';
+import { announce, readLive, staleWithParent } from '../invalidation.js';
 import { recordProgress } from '../progress/achievements.js';
 import type { BusLost } from '../redis/pubsub.js';
 import {
@@ -87,7 +87,12 @@ const DrinkStatsRef = builder.objectRef<{ assigned: number; received: number }>(
 });
 
 builder.objectField(PlayerRef, 'drinkStats', (t) =>
-  t.field({ type: DrinkStatsRef, extensions: staleOn('drinkAssigned'), resolve: (p, _args, ctx) => drinkStats(ctx, p.id) }),
+  t.field({
+    type: DrinkStatsRef,
+    description: "The player's drinks so far, read from player_drinks:{id} on every request.",
+    extensions: readLive(),
+    resolve: (p, _args, ctx) => drinkStats(ctx, p.id),
+  }),
 );
 
 const TavernGamePayload = builder.objectRef<TavernGame>('TavernGamePayload').implement({
@@ -156,13 +161,10 @@ builder.mutationFields((t) => ({
         toPlayerId: String(input.toPlayerId),
         reason: input.reason,
       });
-      // The drink is in Redis; the drinks_assigned achievements it advances are in PostgreSQL.
+      // The drink is in Redis, where drinkStats reads it (nothing caches those); the
+      // drinks_assigned achievements it advances are in PostgreSQL.
       const progress = await recordProgress(ctx, drink.from, await ctx.reference.all('achievements'), { type: 'drinkAssigned' });
-      await announce(
-        ctx,
-        { type: 'drinkAssigned', fromPlayerId: drink.from, toPlayerId: drink.to },
-        ...(progress.changed ? [{ type: 'progressChanged', playerId: drink.from } as const] : []),
-      );
+      if (progress.changed) await announce(ctx, { type: 'progressChanged', playerId: drink.from });
       return drink;
     },
   }),
