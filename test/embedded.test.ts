@@ -11,6 +11,7 @@ import { schema } from '../src/graphql/schema.js';
 import { createLogger } from '../src/logger.js';
 import { listen } from '../src/server/http.js';
 import {
+  BondEssenceDocument,
   ChatMessagesDocument,
   CharacterNestedDocument,
   CreateCharacterDocument,
@@ -69,6 +70,30 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     const again = await call(second, CharacterNestedDocument, { id: characterId });
     expect(again.data.character).toMatchObject({ name: 'Pglite Paladin' });
     await second.close();
+  });
+
+  it("a bond's batched transaction runs on PGlite (five at once: four bonds, one refusal), and the stand-in's invalidation script drops the cached read", async () => {
+    const app = await startApp(loadConfig({ DATA_DIR: dataDir }), createLogger('silent'));
+    const registered = await call(app, RegisterDocument, {
+      input: { username: 'embedded_mage', email: 'mage@embedded.test', password: 'password123' },
+    });
+    const { token } = registered.data.register;
+    const characterId = (await call(app, CreateCharacterDocument, { input: { name: 'Pglite Mage' } }, token)).data.createCharacter.character
+      .id;
+    expect((await call(app, CharacterNestedDocument, { id: characterId })).data.character.essences).toEqual([]);
+    const bonds = await Promise.all(
+      ['fire', 'wind', 'might', 'water', 'fire'].map((essenceType) =>
+        call(app, BondEssenceDocument, { input: { characterId, essenceType, attribute: 'POWER' } }, token),
+      ),
+    );
+    const answers = bonds.map((bond) => bond.data.bondEssence.__typename);
+    expect(answers.filter((name) => name === 'BondEssencePayload')).toHaveLength(4);
+    expect(bonds.map((bond) => bond.data.bondEssence.code).filter(Boolean)).toEqual([
+      expect.stringMatching(/^(MAX_ESSENCES_REACHED|ESSENCE_ALREADY_BONDED)$/),
+    ]);
+    const read = (await call(app, CharacterNestedDocument, { id: characterId })).data.character;
+    expect(read.essences.map((essence: { essenceType: string }) => essence.essenceType).sort()).toEqual(['fire', 'might', 'water', 'wind']);
+    await app.close();
   });
 
   it('chat subscriptions work in-process over both transports, with the rate limit on the stand-in', async () => {
