@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { announce, publishGameVersion } from '../src/invalidation.js';
 import { items } from '../src/reference/tables.js';
+import { characters } from '../src/characters/tables.js';
 import { CACHE_EPOCH_KEY, CHARACTER_TTL_SECONDS, characterKey, MAX_SHAPES_PER_KEY, profileKey } from '../src/cache/keys.js';
 import { writeStateNow } from '../src/live-state/live-state.js';
 import { createContext } from '../src/context.js';
@@ -190,6 +191,48 @@ describe('freshness across two instances', () => {
     expect(deleted.data!.deleteAccount).toMatchObject({ __typename: 'DeleteAccountPayload' });
     expect((await read(b, characterId)).response.data!.character).toBeNull();
     expect(await a.redisHandle.redis.exists(`session:${owner.token}`)).toBe(0);
+  });
+});
+
+describe('deleting an account while a character is being created', () => {
+  it("drops the cached reads of a character whose creation held the player's row when the deletion began", async () => {
+    const owner = await registerPlayer(a);
+    // A creation in progress: the player's row locked and the character inserted, not yet committed.
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let created!: (id: string) => void;
+    let failed!: (error: unknown) => void;
+    const newId = new Promise<string>((resolve, reject) => {
+      created = resolve;
+      failed = reject;
+    });
+    const creation = a.database.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`select id from players where id = ${owner.id} for update`);
+        const name = uniqueCharacterName('Late');
+        const [row] = await tx.insert(characters).values({ playerId: owner.id, name, health: 100, mana: 50, stamina: 50 }).returning();
+        created(row!.id);
+        await committed;
+      })
+      .catch(failed);
+    const lateId = await newId;
+    const deletion = a.gql(DeleteAccountDocument, { input: { password: owner.password } }, { token: owner.token });
+    // The deletion reaches the lock the creation holds; then a read of the new character is cached.
+    await waitUntil(
+      async () =>
+        (
+          (await a.database.db.execute(
+            sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+          )) as unknown as [{ n: number }]
+        )[0].n > 0,
+      'the deletion to wait for the lock',
+      10_000,
+    );
+    commit();
+    await creation;
+    await a.redisHandle.redis.hset(characterKey(lateId), 'a cached read', '{}');
+    expect((await deletion).data!.deleteAccount).toMatchObject({ __typename: 'DeleteAccountPayload' });
+    expect(await a.redisHandle.redis.exists(characterKey(lateId))).toBe(0);
   });
 });
 

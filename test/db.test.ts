@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { players } from '../src/accounts/tables.js';
 import { characters } from '../src/characters/tables.js';
 import { connectPostgres, type DatabaseHandle } from '../src/db/client.js';
+import { inOneBatch } from '../src/db/errors.js';
 import { useTestApp } from './support/harness.js';
 
 const app = useTestApp();
@@ -42,5 +43,47 @@ describe('statements on PostgreSQL', () => {
     expect(ours.length).toBeLessThanOrEqual(500);
     expect(ours.filter((text) => text.includes('shape_519'))).toHaveLength(0);
     expect(ours.filter((text) => /shape_0$/.test(text))).toHaveLength(1);
+  });
+});
+
+describe('a batch of statements in one transaction (inOneBatch)', () => {
+  const codeOf = (error: unknown) => {
+    for (let current = error as { code?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+      if (current.code) return current.code;
+    }
+    return undefined;
+  };
+
+  it("throws the statement that failed, not a later one's 'transaction aborted', however the promises settle", async () => {
+    const failure = await app.database.db
+      .transaction(async (tx) => {
+        // The failing statement's rejection is made to settle last, as a longer promise chain would.
+        const failing = tx.execute(sql`select 1 / 0`).catch(async (error: unknown) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          throw error;
+        });
+        await inOneBatch([
+          tx.execute(sql`select 0`),
+          failing,
+          tx.execute(sql`select 1`),
+          tx.execute(sql`update players set username = username where false`),
+        ]);
+      })
+      .catch((error: unknown) => error);
+    expect(codeOf(failure)).toBe('22012'); // division_by_zero; with Promise.all, the later statements' 25P02
+  });
+
+  it('waits for every statement before it throws, so none is still pending when the transaction rolls back', async () => {
+    const settled: string[] = [];
+    const failure = await app.database.db
+      .transaction(async (tx) => {
+        await inOneBatch([
+          Promise.reject(new Error('refused before the reads answered')),
+          tx.execute(sql`select pg_sleep(0.05)`).then(() => settled.push('slow read')),
+        ]);
+      })
+      .catch((error: unknown) => error);
+    expect((failure as Error).message).toBe('refused before the reads answered');
+    expect(settled).toEqual(['slow read']);
   });
 });

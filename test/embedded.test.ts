@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execute, parse, print } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../src/app.js';
+import { characterKey, versionKey } from '../src/cache/keys.js';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { schema } from '../src/graphql/schema.js';
@@ -81,6 +82,9 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     const characterId = (await call(app, CreateCharacterDocument, { input: { name: 'Pglite Mage' } }, token)).data.createCharacter.character
       .id;
     expect((await call(app, CharacterNestedDocument, { id: characterId })).data.character.essences).toEqual([]);
+    const redis = app.services.redis;
+    const version = async () => Number(await redis.get(versionKey(characterKey(characterId))));
+    const before = await version();
     const bonds = await Promise.all(
       ['fire', 'wind', 'might', 'water', 'fire'].map((essenceType) =>
         call(app, BondEssenceDocument, { input: { characterId, essenceType, attribute: 'POWER' } }, token),
@@ -91,6 +95,9 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     expect(bonds.map((bond) => bond.data.bondEssence.code).filter(Boolean)).toEqual([
       expect.stringMatching(/^(MAX_ESSENCES_REACHED|ESSENCE_ALREADY_BONDED)$/),
     ]);
+    // Each bond dropped the character's cached reads and bumped their version, once.
+    expect(await version()).toBe(before + 4);
+    expect(['none', 'hash']).toContain(await redis.type(characterKey(characterId)));
     const read = (await call(app, CharacterNestedDocument, { id: characterId })).data.character;
     expect(read.essences.map((essence: { essenceType: string }) => essence.essenceType).sort()).toEqual(['fire', 'might', 'water', 'wind']);
     await app.close();

@@ -112,6 +112,9 @@ export async function deleteAccount(
   await checkPassword(db, redis, playerId, password, input.clientAddress);
   // Sessions end before the delete commits: with Redis down nothing is deleted.
   return db.transaction(async (tx) => {
+    // The player's row first: a character being created holds it, and commits before the ids
+    // are read, so its cached reads are dropped with the rest (the delete takes it anyway).
+    await tx.select({ id: players.id }).from(players).where(eq(players.id, playerId)).for('update');
     const characterIds = await characterIdsOf(tx, playerId);
     await tx.delete(players).where(eq(players.id, playerId));
     await endSessionsOf(redis, playerId);

@@ -60,7 +60,6 @@ return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', red
 
 type RedisWithScripts = Redis & {
   guildhallStoredEntryBuffer(epochKey: string, gameKey: string, key: string, field: string): Promise<Array<Buffer | null>>;
-  guildhallDropKeys(keyCount: number, ...keysAndVersions: string[]): Promise<number>;
 };
 
 export interface FillGuard {
@@ -101,7 +100,6 @@ export class ReadCache {
     private readonly metrics: Metrics,
   ) {
     if (!('guildhallStoredEntry' in redis)) redis.defineCommand('guildhallStoredEntry', { numberOfKeys: 3, lua: STORED_ENTRY });
-    if (!('guildhallDropKeys' in redis)) redis.defineCommand('guildhallDropKeys', { lua: DROP_KEYS });
     // 'reconnecting' follows an unexpected disconnect only (not a deliberate quit at shutdown).
     redis.on('reconnecting', () => this.markDegraded('connection lost'));
   }
@@ -267,7 +265,8 @@ export class ReadCache {
   async invalidate(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     try {
-      await (this.redis as RedisWithScripts).guildhallDropKeys(keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]));
+      // EVAL, not a command defined without numberOfKeys: the in-process stand-in would take the key count for a key.
+      await this.redis.eval(DROP_KEYS, keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]));
     } catch (error) {
       // The entries may now be stale: stop trusting the cache until the epoch is bumped.
       this.markDegraded((error as Error).message);

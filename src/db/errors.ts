@@ -67,3 +67,26 @@ export async function retryWhileUnreachable<T>(read: () => Promise<T>, attempts 
     }
   }
 }
+
+/** PostgreSQL's "current transaction is aborted": a statement that came after the one that failed. */
+const TRANSACTION_ABORTED = '25P02';
+
+function failedBecauseAborted(error: unknown): boolean {
+  for (let current = error, depth = 0; isRecord(current) && depth < 5; current = current.cause, depth++) {
+    if (current.code === TRANSACTION_ABORTED) return true;
+  }
+  return false;
+}
+
+/**
+ * Statements of one transaction sent together (started in this order, so postgres.js pipelines
+ * them and PostgreSQL runs them in it): waits until every one has answered, so nothing of the
+ * batch is still pending when the caller goes on or the transaction rolls back, then throws
+ * the failure that caused the others (the first in order that is not "transaction aborted").
+ */
+export async function inOneBatch<const T extends readonly unknown[]>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(statements);
+  const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  if (failures.length > 0) throw failures.find((error) => !failedBecauseAborted(error)) ?? failures[0];
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}

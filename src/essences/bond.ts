@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { inOneBatch } from '../db/errors.js';
 import { characterIdsOf } from '../characters/characters.js';
 import { lockOwnedCharacter } from '../characters/ownership.js';
 import { characters, type Attribute } from '../characters/tables.js';
 import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid } from '../validation.js';
-import { advanceAchievements, type AchievementProgress } from '../progress/achievements.js';
+import { applyProgress, lockProgress, type AchievementProgress } from '../progress/achievements.js';
 import type { AchievementRecord, EssenceRecord } from '../reference/records.js';
 import { essenceTypes } from '../reference/tables.js';
 import { characterAbilities, characterEssences } from './tables.js';
@@ -28,10 +29,11 @@ export interface BondEssenceInput {
  * essences_bonded achievements it advances. Returns, besides the essence, the ids of every
  * character the player owns, read under the player's lock (see `characterChanged`).
  *
- * The statements go in three round trips rather than one each. PostgreSQL runs a
- * transaction's statements in the order they are sent, each with a fresh snapshot, so a read
+ * The statements go in three round trips rather than one each (`inOneBatch`). PostgreSQL runs
+ * a transaction's statements in the order they are sent, each with a fresh snapshot, so a read
  * sent after a lock in the same batch sees what was committed before the lock was granted.
- * Drizzle sends statements in the order they are started (test/essences.test.ts checks it).
+ * Drizzle sends statements in the order they are started, which is each batch's order
+ * (test/essences.test.ts checks it).
  */
 export async function bondEssence(
   db: Database,
@@ -51,8 +53,8 @@ export async function bondEssence(
   }
   if (!isUuid(input.characterId)) throw new ValidationError('characterId: not a character id', 'characterId');
   return db.transaction(async (tx) => {
-    // The lock, then what the checks read under it.
-    const [character, bonded, [type]] = await Promise.all([
+    // The character's lock, then what the checks read under it.
+    const [character, bonded, [type]] = await inOneBatch([
       lockOwnedCharacter(tx, input.characterId, playerId),
       tx
         .select({ essenceType: characterEssences.essenceType })
@@ -69,12 +71,14 @@ export async function bondEssence(
     if (!type) throw new NotFoundError('UNKNOWN_ESSENCE_TYPE', `There is no essence type "${essenceType}".`);
     const essence = type.data as unknown as EssenceRecord;
 
-    // The writes, and the player's lock with the progress and the character ids read under it
-    // (creating a character takes that lock, so the ids stay exact until commit). The essence's
-    // id is made here so that the abilities need not wait for its insert to answer.
+    // The player's lock with the progress and the character ids read under it (creating a
+    // character takes that lock, so the ids stay exact until commit), then the writes. The
+    // essence's id is made here so that the abilities need not wait for its insert to answer.
     const essenceId = randomUUID();
     const column = characters[input.attribute];
-    const [[row], , , unlocked, owned] = await Promise.all([
+    const [progress, owned, [row]] = await inOneBatch([
+      lockProgress(tx, playerId),
+      characterIdsOf(tx, playerId),
       tx
         .insert(characterEssences)
         .values({ id: essenceId, characterId: character.id, essenceType, attributeBound: input.attribute, rankBonded: character.rank })
@@ -84,9 +88,9 @@ export async function bondEssence(
         .update(characters)
         .set({ [input.attribute]: sql`${column} + ${essence.bonus[input.attribute]}`, updatedAt: new Date() })
         .where(eq(characters.id, character.id)),
-      advanceAchievements(tx, playerId, achievements, { type: 'essenceBonded', bondedOnCharacter: bonded.length + 1 }),
-      characterIdsOf(tx, playerId),
     ]);
+    const event = { type: 'essenceBonded', bondedOnCharacter: bonded.length + 1 } as const;
+    const unlocked = await applyProgress(tx, playerId, achievements, progress, event);
     return { essence: row!, characterId: character.id, unlocked, playerCharacterIds: owned };
   });
 }

@@ -3,6 +3,7 @@ import { players } from '../accounts/tables.js';
 import { achievementsKey, PLAYER_TTL_SECONDS } from '../cache/keys.js';
 import type { ReadCache } from '../cache/read-cache.js';
 import type { Database, Executor } from '../db/client.js';
+import { inOneBatch } from '../db/errors.js';
 import type { AchievementRecord } from '../reference/records.js';
 import { playerAchievements } from './tables.js';
 
@@ -44,13 +45,27 @@ function progressAfter({ criteria }: AchievementRecord, current: number, event: 
   }
 }
 
+type StoredProgress = typeof playerAchievements.$inferSelect;
+
+/**
+ * Locks the player's row (FOR NO KEY UPDATE, which leaves foreign-key checks alone) and reads
+ * their stored progress, both sent when this is called, in one round trip: PostgreSQL runs a
+ * transaction's statements in order, so the progress is read, with a fresh snapshot, once the
+ * lock is granted, and so is any statement the caller starts after this call.
+ */
+export async function lockProgress(tx: Executor, playerId: string): Promise<StoredProgress[]> {
+  const [, rows] = await inOneBatch([
+    tx.select({ id: players.id }).from(players).where(eq(players.id, playerId)).for('no key update'),
+    tx.select().from(playerAchievements).where(eq(playerAchievements.playerId, playerId)),
+  ]);
+  return rows;
+}
+
 /**
  * Applies one event to the player's achievements, inside the caller's transaction, and
- * returns what it unlocked. The player's row is locked first (FOR NO KEY UPDATE, which
- * leaves foreign-key checks alone), so events of one player apply one at a time: each
- * counts once, progress stops at the target, and an unlock is recorded once. Callers
- * take their other row locks (a character) before this one. Its first two statements are sent
- * when it is called, so a caller's statements sent after the call run under the player's lock.
+ * returns what it unlocked. The player's row is locked first (`lockProgress`), so events of
+ * one player apply one at a time: each counts once, progress stops at the target, and an
+ * unlock is recorded once. Callers take their other row locks (a character) before this one.
  */
 export async function advanceAchievements(
   tx: Executor,
@@ -58,12 +73,17 @@ export async function advanceAchievements(
   definitions: readonly AchievementRecord[],
   event: ProgressEvent,
 ): Promise<AchievementProgress[]> {
-  // Sent together, one round trip: PostgreSQL runs a transaction's statements in order, so the
-  // progress is read (with a fresh snapshot) only once the lock is granted.
-  const [, rows] = await Promise.all([
-    tx.select({ id: players.id }).from(players).where(eq(players.id, playerId)).for('no key update'),
-    tx.select().from(playerAchievements).where(eq(playerAchievements.playerId, playerId)),
-  ]);
+  return applyProgress(tx, playerId, definitions, await lockProgress(tx, playerId), event);
+}
+
+/** The second half of `advanceAchievements`, for a caller that sent `lockProgress` in a batch of its own. */
+export async function applyProgress(
+  tx: Executor,
+  playerId: string,
+  definitions: readonly AchievementRecord[],
+  rows: readonly StoredProgress[],
+  event: ProgressEvent,
+): Promise<AchievementProgress[]> {
   const stored = new Map(rows.map((row) => [row.achievementId, row]));
   const now = new Date();
   const changed: Array<typeof playerAchievements.$inferInsert> = [];
