@@ -16,8 +16,8 @@ export function characterWrite<Args, Result>(
   return async (_root: unknown, args: Args, ctx: Context): Promise<Result> => {
     const playerId = ctx.playerId();
     const result = await write(ctx, playerId, args);
-    const { playerCharacterIds } = result as { playerCharacterIds?: string[] };
-    await announce(ctx, { type: 'characterChanged', playerId, characterIds: playerCharacterIds }, ...alsoChanged(playerId, result));
+    const characterIds = (result as { playerCharacterIds?: string[] } | null | undefined)?.playerCharacterIds;
+    await announce(ctx, { type: 'characterChanged', playerId, characterIds }, ...alsoChanged(playerId, result));
     return result;
   };
 }
