@@ -45,11 +45,16 @@ const UNREACHABLE_CODES = new Set([
  * Such a statement did not commit: a transaction cut before its COMMIT answered is rolled back.
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
+  return codesOf(error).some((code) => UNREACHABLE_CODES.has(code) || code.startsWith('08'));
+}
+
+/** The error codes along Drizzle's cause chain (the driver's error sits a level or two down). */
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
   for (let current = error, depth = 0; isRecord(current) && depth < 5; current = current.cause, depth++) {
-    const code = current.code;
-    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    if (typeof current.code === 'string') codes.push(current.code);
   }
-  return false;
+  return codes;
 }
 
 /**
@@ -71,12 +76,7 @@ export async function retryWhileUnreachable<T>(read: () => Promise<T>, attempts 
 /** PostgreSQL's "current transaction is aborted": a statement that came after the one that failed. */
 const TRANSACTION_ABORTED = '25P02';
 
-function failedBecauseAborted(error: unknown): boolean {
-  for (let current = error, depth = 0; isRecord(current) && depth < 5; current = current.cause, depth++) {
-    if (current.code === TRANSACTION_ABORTED) return true;
-  }
-  return false;
-}
+const failedBecauseAborted = (error: unknown) => codesOf(error).includes(TRANSACTION_ABORTED);
 
 /**
  * Statements of one transaction sent together (started in this order, so postgres.js pipelines
