@@ -77,12 +77,14 @@ async function sqlStats(port: number, operation: string): Promise<{ sum: number;
   return { sum: value('sum'), count: value('count') };
 }
 
-/** Commands Redis has run so far (INFO commandstats), not counting INFO itself. */
-async function redisCommands(redis: Redis): Promise<number> {
+/** Commands Redis has run so far (INFO commandstats), not counting INFO itself, and its CPU time (INFO cpu). */
+async function redisCounters(redis: Redis): Promise<{ commands: number; cpuMs: number }> {
   const text = await redis.info('commandstats');
-  let total = 0;
-  for (const [, name, calls] of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (name !== 'info') total += Number(calls);
-  return total;
+  let commands = 0;
+  for (const [, name, calls] of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (name !== 'info') commands += Number(calls);
+  const cpu = await redis.info('cpu');
+  const seconds = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  return { commands, cpuMs: (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000 };
 }
 
 interface Measured {
@@ -95,6 +97,8 @@ interface Measured {
   non2xx: number;
   sqlPerRequest?: number;
   redisCommandsPerRequest?: number;
+  /** Redis's own CPU time per request (it shares the machine's cores with the server). */
+  redisCpuMsPerRequest?: number;
   cpuMsPerRequest?: number;
   peakRssMb?: number;
   /** With rounds: every round's req/s (this result is the median one). */
@@ -115,7 +119,7 @@ async function measure(name: string, port: number, body: () => BenchRequest, wat
   step(`${name}: ${DURATION}s at ${CONNECTIONS} connections`);
   let peakRss = watch ? rssMb(watch.pid) : 0;
   const sqlBefore = watch?.operation ? await sqlStats(port, watch.operation) : undefined;
-  const redisBefore = await redisCommands(benchRedis!);
+  const redisBefore = await redisCounters(benchRedis!);
   const cpuBefore = watch ? cpuMs(watch.pid) : 0;
   const ticker = setInterval(() => {
     if (watch) peakRss = Math.max(peakRss, rssMb(watch.pid));
@@ -150,8 +154,10 @@ async function measure(name: string, port: number, body: () => BenchRequest, wat
     p99: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
-    redisCommandsPerRequest: ((await redisCommands(benchRedis!)) - redisBefore) / requests,
   };
+  const redisAfter = await redisCounters(benchRedis!);
+  measured.redisCommandsPerRequest = (redisAfter.commands - redisBefore.commands) / requests;
+  measured.redisCpuMsPerRequest = (redisAfter.cpuMs - redisBefore.cpuMs) / requests;
   if (watch) {
     measured.cpuMsPerRequest = (cpuMs(watch.pid) - cpuBefore) / requests;
     measured.peakRssMb = Math.max(peakRss, rssMb(watch.pid));
@@ -253,6 +259,8 @@ function workload(ours: Measured, theirs: Measured) {
     sqlPerRequest: Number((ours.sqlPerRequest ?? 0).toFixed(2)),
     redisCommandsPerRequest: Number((ours.redisCommandsPerRequest ?? 0).toFixed(2)),
     baselineRedisCommandsPerRequest: Number((theirs.redisCommandsPerRequest ?? 0).toFixed(2)),
+    redisCpuMsPerRequest: Number((ours.redisCpuMsPerRequest ?? 0).toFixed(3)),
+    baselineRedisCpuMsPerRequest: Number((theirs.redisCpuMsPerRequest ?? 0).toFixed(3)),
     cpuMsPerRequest: Number((ours.cpuMsPerRequest ?? 0).toFixed(3)),
     baselineCpuMsPerRequest: Number((theirs.cpuMsPerRequest ?? 0).toFixed(3)),
     peakRssMb: Math.round(ours.peakRssMb ?? 0),
@@ -490,12 +498,13 @@ try {
     (value === undefined ? '-' : value.toFixed(digits)).padStart(width);
   console.log(
     `\n${'workload'.padEnd(52)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'SQL/req'.padStart(8)} ` +
-      `${'Redis/req'.padStart(9)} ${'CPU ms/req'.padStart(10)} ${'RSS MB'.padStart(7)} errors`,
+      `${'Redis/req'.padStart(9)} ${'CPU ms/req'.padStart(10)} ${'Redis CPU'.padStart(9)} ${'RSS MB'.padStart(7)} errors`,
   );
   for (const r of Object.values(results)) {
     console.log(
       `${r.name.padEnd(52)} ${cell(r.requestsPerSecond, 0, 7)} ${cell(r.p50, 0, 7)} ${cell(r.p99, 0, 7)} ${cell(r.sqlPerRequest, 2, 8)} ` +
-        `${cell(r.redisCommandsPerRequest, 2, 9)} ${cell(r.cpuMsPerRequest, 3, 10)} ${cell(r.peakRssMb, 0, 7)} ${r.errors + r.non2xx}`,
+        `${cell(r.redisCommandsPerRequest, 2, 9)} ${cell(r.cpuMsPerRequest, 3, 10)} ${cell(r.redisCpuMsPerRequest, 3, 9)} ` +
+        `${cell(r.peakRssMb, 0, 7)} ${r.errors + r.non2xx}`,
     );
   }
   console.log(`\n${'ratio to the baseline'.padEnd(24)} ${'ratio'.padStart(7)} ${'goal'.padStart(6)}  met   CPU ms/req (ours / baseline)`);
