@@ -11,6 +11,7 @@ import { createContext } from '../src/context.js';
 import { schema } from '../src/graphql/schema.js';
 import { createLogger } from '../src/logger.js';
 import { listen } from '../src/server/http.js';
+import { drinksKey, playerDrinksKey } from '../src/tavern/tavern.js';
 import {
   BondEssenceDocument,
   ChatMessagesDocument,
@@ -18,6 +19,10 @@ import {
   CreateCharacterDocument,
   RegisterDocument,
   SendChatMessageDocument,
+  AssignDrinkDocument,
+  JoinTavernGameDocument,
+  StartTavernGameDocument,
+  TavernGameEventsDocument,
 } from './generated/graphql.js';
 import { P2_QUERY } from './bench/workloads.js';
 import { subscribeSse, subscribeWs } from './support/live.js';
@@ -100,6 +105,36 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     expect(['none', 'hash']).toContain(await redis.type(characterKey(characterId)));
     const read = (await call(app, CharacterNestedDocument, { id: characterId })).data.character;
     expect(read.essences.map((essence: { essenceType: string }) => essence.essenceType).sort()).toEqual(['fire', 'might', 'water', 'wind']);
+    await app.close();
+  });
+
+  it("tavern drinks run the stand-in's script: each recorded once, counted, and delivered in-process to a subscriber", async () => {
+    const app = await startApp(loadConfig({ DATA_DIR: dataDir }), createLogger('silent'));
+    const http = await listen(app.yoga, 0, '127.0.0.1');
+    const [host, guest] = await Promise.all(
+      ['embedded_host', 'embedded_guest'].map(async (username) => {
+        const registered = await call(app, RegisterDocument, {
+          input: { username, email: `${username}@embedded.test`, password: 'password123' },
+        });
+        return registered.data.register as { token: string; player: { id: string } };
+      }),
+    );
+    const gameId = (await call(app, StartTavernGameDocument, { channelId: 'embedded-tavern' }, host!.token)).data.startTavernGame.game.id;
+    await call(app, JoinTavernGameDocument, { gameId }, guest!.token);
+    const sub = subscribeSse(http.port, TavernGameEventsDocument, { gameId }, guest!.token);
+    await waitUntil(() => app.services.events.openSubscriptions() === 1, 'the subscription to open', 10_000, 20);
+    const drinks = await Promise.all(
+      ['one', 'two', 'three'].map((reason) =>
+        call(app, AssignDrinkDocument, { input: { gameId, toPlayerId: guest!.player.id, reason } }, host!.token),
+      ),
+    );
+    expect(drinks.map((d) => d.data.assignDrink.__typename)).toEqual(['DrinkPayload', 'DrinkPayload', 'DrinkPayload']);
+    expect(await app.services.redis.zcard(drinksKey(gameId))).toBe(3);
+    expect(await app.services.redis.hget(playerDrinksKey(host!.player.id), 'assigned')).toBe('3');
+    await sub.result(3, 2_000);
+    expect(sub.results.map((r) => r.data?.tavernGameEvents.drink?.reason).sort()).toEqual(['one', 'three', 'two']);
+    await sub.close();
+    await http.close();
     await app.close();
   });
 

@@ -1,8 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { achievementsKey, STATS_KEY, savesKey } from '../src/cache/keys.js';
+import { publishGameVersion } from '../src/invalidation.js';
 import { designChallenge } from '../src/progress/daily-challenges.js';
 import { dailyChallenges, gameResults, gameSaves, playerAchievements } from '../src/progress/tables.js';
+import { achievements } from '../src/reference/tables.js';
+import { playerDrinksKey } from '../src/tavern/tavern.js';
 import {
   AssignDrinkDocument,
   BondEssenceUnlocksDocument,
@@ -295,6 +298,46 @@ describe('achievements', () => {
     expect(await redis().exists(achievementsKey(host.id))).toBe(1);
     expect(await db().select().from(playerAchievements).where(eq(playerAchievements.playerId, host.id))).toEqual([settled]);
     expect((await progressOf(host)).round_on_the_house).toMatchObject({ progress: 10, target: 10 });
+  });
+
+  it('a settled drinker is remembered per instance: later drinks run no SQL even with the cached achievements gone', async () => {
+    const { host, drink } = await tavernPair();
+    for (let i = 0; i < 11; i++) await drink(); // the 11th finds nothing to advance, and is remembered
+    await redis().del(achievementsKey(host.id));
+    const { response, statements } = await drink();
+    expect(response.data!.assignDrink.__typename).toBe('DrinkPayload');
+    expect(statements).toEqual([]);
+    expect(await redis().exists(achievementsKey(host.id))).toBe(0);
+    expect(await redis().hget(playerDrinksKey(host.id), 'assigned')).toBe('12');
+  });
+
+  it('a new game-data version that raises the target makes the next drink count again', async () => {
+    const { host, drink } = await tavernPair();
+    for (let i = 0; i < 11; i++) await drink();
+    const [definition] = await db().select().from(achievements).where(eq(achievements.id, 'round_on_the_house'));
+    const data = definition!.data as { criteria: { target: number } };
+    try {
+      // What a seed run does: commit the new definitions, then publish a new version.
+      await db()
+        .update(achievements)
+        .set({ data: { ...data, criteria: { ...data.criteria, target: 20 } } })
+        .where(eq(achievements.id, 'round_on_the_house'));
+      await publishGameVersion(redis(), `raised-${Date.now()}`);
+      await drink();
+      expect((await progressOf(host)).round_on_the_house).toMatchObject({ progress: 11, target: 20 });
+    } finally {
+      await db().update(achievements).set({ data }).where(eq(achievements.id, 'round_on_the_house'));
+      await publishGameVersion(redis(), `restored-${Date.now()}`);
+    }
+  });
+
+  it('after progress is replaced wholesale and the epoch bumped (a world import), the next drink counts again', async () => {
+    const { host, drink } = await tavernPair();
+    for (let i = 0; i < 11; i++) await drink();
+    await db().delete(playerAchievements).where(eq(playerAchievements.playerId, host.id));
+    await app.services.cache.invalidateEverything();
+    await drink();
+    expect((await progressOf(host)).round_on_the_house).toMatchObject({ progress: 1, unlockedAt: null });
   });
 
   it('a drink records the unlock of an achievement already past its target but never unlocked (its target was lowered)', async () => {

@@ -130,6 +130,23 @@ describe('the Redis cache', () => {
     await app.redisHandle.redis.del('game:items');
   });
 
+  it('records parsed from the cache are shared frozen, and a record whose cached text changed is read anew', async () => {
+    const reference = app.services.reference;
+    await reference.all('items');
+    const [first] = await reference.byIds('items', ['torch']);
+    const [again] = await reference.byIds('items', ['torch']);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => {
+      (first as { max_stack: number }).max_stack = 1;
+    }).toThrow(TypeError);
+    const changed = { ...first, name: 'Torch, renamed in the cache' };
+    await app.redisHandle.redis.hset('game:items', 'torch', JSON.stringify(changed));
+    expect(await reference.byIds('items', ['torch'])).toEqual([changed]);
+    expect((await reference.all('items')).find((item) => item.id === 'torch')).toEqual(changed);
+    await app.redisHandle.redis.del('game:items');
+  });
+
   it('with Redis unreachable, reads come from PostgreSQL and nothing fails', async () => {
     const deadRedis = await connectRedis('redis://127.0.0.1:1', silent);
     const yoga = createServer(createServices(app.database.db, deadRedis.redis, silent), { probes: {} });

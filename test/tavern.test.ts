@@ -24,7 +24,7 @@ import {
   TavernGameByChannelDocument,
   TavernGameDocument,
 } from './generated/graphql.js';
-import { useTestApp } from './support/harness.js';
+import { startInstance, useTestApp } from './support/harness.js';
 import { registerPlayer, uniqueName, type SignedInPlayer } from './support/players.js';
 
 const app = useTestApp();
@@ -157,6 +157,64 @@ describe('rules', () => {
     const host = await registerPlayer(app);
     const result = await app.gql(StartTavernGameDocument, { channelId: 'has spaces' }, { token: host.token });
     expect(result.data!.startTavernGame).toMatchObject({ code: 'VALIDATION', field: 'channelId' });
+  });
+});
+
+describe('a drink checks the game as this instance saw it last, and the script compares', () => {
+  it('a drink to a player who joined since this instance last wrote a drink is accepted', async () => {
+    const { game, players } = await gameWith(2);
+    const [alice, bob] = players as [SignedInPlayer, SignedInPlayer];
+    expect(await assign(game.id, alice, bob.id)).toMatchObject({ __typename: 'DrinkPayload' });
+    const carol = await registerPlayer(app);
+    await join(game.id, carol);
+    expect(await assign(game.id, alice, carol.id)).toMatchObject({ __typename: 'DrinkPayload', drink: { to: { id: carol.id } } });
+    expect(await assign(game.id, carol, alice.id)).toMatchObject({ __typename: 'DrinkPayload' });
+    expect(await redis().zcard(drinksKey(game.id))).toBe(3);
+    expect(await redis().hget(playerDrinksKey(carol.id), 'received')).toBe('1');
+  });
+
+  it('a drink in a game ended since is CONFLICT, and in a game gone since NOT_FOUND; neither writes', async () => {
+    const { game, players } = await gameWith(2);
+    const [alice, bob] = players as [SignedInPlayer, SignedInPlayer];
+    expect(await assign(game.id, alice, bob.id)).toMatchObject({ __typename: 'DrinkPayload' });
+    await end(game.id, alice);
+    expect(await assign(game.id, alice, bob.id)).toMatchObject({ code: 'CONFLICT' });
+    expect(await redis().zcard(drinksKey(game.id))).toBe(1);
+
+    const other = await gameWith(2);
+    const [carol, dave] = other.players as [SignedInPlayer, SignedInPlayer];
+    expect(await assign(other.game.id, carol, dave.id)).toMatchObject({ __typename: 'DrinkPayload' });
+    await redis().del(gameKey(other.game.id));
+    expect(await assign(other.game.id, carol, dave.id)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await redis().zcard(drinksKey(other.game.id))).toBe(1);
+    expect(await redis().hget(playerDrinksKey(carol.id), 'assigned')).toBe('1');
+  });
+
+  it('drinks sent at once from two instances, with joins between them, are each recorded once', async () => {
+    const second = await startInstance(app.databaseUrl, app.redisUrl);
+    try {
+      const { game, players } = await gameWith(2);
+      const [alice, bob] = players as [SignedInPlayer, SignedInPlayer];
+      const late = await Promise.all([registerPlayer(app), registerPlayer(app)]);
+      const drinkOn = (instance: typeof app, n: number) =>
+        instance
+          .gql(AssignDrinkDocument, { input: { gameId: game.id, toPlayerId: bob.id, reason: `#${n}` } }, { token: alice.token })
+          .then((r) => r.data!.assignDrink);
+      const answers = await Promise.all([
+        ...Array.from({ length: 10 }, (_, n) => drinkOn(n % 2 === 0 ? app : second, n)),
+        join(game.id, late[0]!),
+        second.gql(JoinTavernGameDocument, { gameId: game.id }, { token: late[1]!.token }).then((r) => r.data!.joinTavernGame),
+        ...Array.from({ length: 10 }, (_, n) => drinkOn(n % 2 === 0 ? second : app, 10 + n)),
+      ]);
+      expect(answers.filter((a) => a.__typename === 'DrinkPayload')).toHaveLength(20);
+      expect(answers.filter((a) => a.__typename === 'TavernGamePayload')).toHaveLength(2);
+      const reasons = (await redis().zrange(drinksKey(game.id), 0, -1)).map((member) => JSON.parse(member).reason).sort();
+      expect(reasons).toEqual(Array.from({ length: 20 }, (_, n) => `#${n}`).sort());
+      expect(await redis().hget(playerDrinksKey(alice.id), 'assigned')).toBe('20');
+      expect(JSON.parse((await redis().get(gameKey(game.id)))!).participants).toHaveLength(4);
+    } finally {
+      await second.close();
+    }
   });
 });
 

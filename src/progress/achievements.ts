@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { players } from '../accounts/tables.js';
-import { achievementsKey, PLAYER_TTL_SECONDS } from '../cache/keys.js';
+import { achievementsKey, CACHE_EPOCH_KEY, GAME_VERSION_KEY, PLAYER_TTL_SECONDS } from '../cache/keys.js';
 import type { ReadCache } from '../cache/read-cache.js';
 import type { Database, Executor } from '../db/client.js';
 import { inOneBatch } from '../db/errors.js';
+import type { ReferenceData } from '../reference/cache.js';
 import type { AchievementRecord } from '../reference/records.js';
 import { playerAchievements } from './tables.js';
 
@@ -162,6 +163,48 @@ export function changesNothing(
     if (current >= target && !row?.unlockedAt) return false;
     return Math.min(target, progressAfter(definition, current, event)) === current;
   });
+}
+
+/**
+ * The keys a drink reads in the same Redis step as it is recorded (`assignDrink`'s `alsoRead`),
+ * which `recordDrinkProgress` takes as its guard: the cache epoch and the game-data version.
+ */
+export const DRINK_GUARD_KEYS: readonly string[] = [CACHE_EPOCH_KEY, GAME_VERSION_KEY];
+
+/**
+ * Players whose drinks_assigned achievements no drink can change any more, with the guard
+ * (epoch and game-data version) they were found settled under, and when. Progress only grows,
+ * so a player stays settled until the definitions change (a new version) or progress is
+ * replaced wholesale (a world import, which bumps the epoch). Per instance (its read cache);
+ * bounded, oldest out first; an entry is trusted for ten minutes at most.
+ */
+const settledDrinkersBy = new WeakMap<ReadCache, Map<string, { stamp: string; at: number }>>();
+const SETTLED_DRINKERS_KEPT = 50_000;
+const SETTLED_TRUSTED_MS = 10 * 60 * 1000;
+
+/**
+ * The drinks_assigned progress of a drink: nothing at all for a player known settled under
+ * the same guard, otherwise `recordProgress`. Returns whether any progress changed.
+ */
+export async function recordDrinkProgress(
+  deps: { db: Database; cache: ReadCache; reference: ReferenceData },
+  playerId: string,
+  guard: ReadonlyArray<string | null>,
+): Promise<boolean> {
+  let settledDrinkers = settledDrinkersBy.get(deps.cache);
+  if (!settledDrinkers) settledDrinkersBy.set(deps.cache, (settledDrinkers = new Map()));
+  const [epoch, version] = guard;
+  const stamp = `${epoch ?? ''}\n${version}`;
+  const known = settledDrinkers.get(playerId);
+  if (version && known?.stamp === stamp && Date.now() - known.at < SETTLED_TRUSTED_MS) return false;
+  settledDrinkers.delete(playerId);
+  const definitions = await deps.reference.allWithVersion('achievements');
+  const { changed } = await recordProgress(deps, playerId, definitions.records, { type: 'drinkAssigned' });
+  if (!changed && version && definitions.version === version) {
+    if (settledDrinkers.size >= SETTLED_DRINKERS_KEPT) settledDrinkers.delete(settledDrinkers.keys().next().value!);
+    settledDrinkers.set(playerId, { stamp, at: Date.now() });
+  }
+  return changed;
 }
 
 /**

@@ -17,6 +17,12 @@ export interface EventBus {
   /** Never throws: a live event lost while Redis is down is logged; the write it reports stands. */
   publish(topic: string, payload: unknown): void;
   /**
+   * The Redis pub/sub channel a topic's events travel on, for a Lua script that publishes an
+   * event in the same step as the write it reports (the message: the payload as JSON); null
+   * when the bus is in-process, where only `publish` reaches subscribers.
+   */
+  redisChannel(topic: string): string | null;
+  /**
    * A topic's events until the consumer stops, or until the bus loses Redis: then the
    * stream yields BUS_LOST and ends.
    */
@@ -40,6 +46,8 @@ function busAround(kind: EventBus['kind'], pubsub: ReturnType<typeof createPubSu
   const bus: EventBus = {
     kind,
     publish: (topic, payload) => pubsub.publish(topic, payload),
+    // @graphql-yoga/redis-event-target publishes a topic on the channel of that name.
+    redisChannel: (topic) => (kind === 'redis' ? topic : null),
     subscribe: <T>(topic: string) =>
       new Repeater<T | BusLost>(async (push, stop) => {
         const events = pubsub.subscribe(topic);
@@ -84,7 +92,13 @@ export function inProcessEventBus(): EventBus {
  */
 export async function connectEventBus(url: string, log: Logger): Promise<EventBus> {
   const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
-  const publisher = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
+  const publisher = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    retryStrategy,
+  });
   // (Un)subscribes queue while disconnected, so one that races an outage is not lost.
   const subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy });
   const report = (what: string) => (error: Error) => log.warn({ err: { message: error.message }, redis: redactUrl(url) }, what);

@@ -23,6 +23,17 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
 type ReferenceTable = PgTable & { id: PgColumn; data: PgColumn };
+
+/** At most this many parsed record texts are kept (then all are dropped and parsed again). */
+const PARSED_TEXTS_KEPT = 4096;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
 type AnyRecord = { id: string };
 
 /**
@@ -31,6 +42,9 @@ type AnyRecord = { id: string };
  * reached through ReadCache.attempt, so one outage flag covers every cache tier.
  */
 export class ReferenceData {
+  /** Parsed records by their cached text (any kind: a record's text includes its id). */
+  private readonly parsed = new Map<string, object>();
+
   constructor(
     private readonly db: Executor,
     private readonly cache: ReadCache,
@@ -39,8 +53,8 @@ export class ReferenceData {
   ) {}
 
   async all<K extends KindName>(kind: K): Promise<Array<KindRecords[K]>> {
-    const cached = await this.cache.attempt((redis) => redis.pipeline().hgetall(referenceKey(kind)).get(GAME_VERSION_KEY).exec());
-    const hash = cached?.[0]?.[1] as Record<string, string> | undefined;
+    const cached = await this.cache.attempt((redis) => Promise.all([redis.hgetall(referenceKey(kind)), redis.get(GAME_VERSION_KEY)]));
+    const hash = cached?.[0];
     if (hash?.[LOADED]) {
       const records = this.parseAll<K>(kind, hash);
       if (records) {
@@ -49,8 +63,27 @@ export class ReferenceData {
       }
     }
     this.metrics.cacheMisses.inc({ tier: 'reference' });
-    const version = cached ? ((cached[1]?.[1] as string | null) ?? '') : null;
+    const version = cached ? (cached[1] ?? '') : null;
     return this.loadAndFill(kind, version);
+  }
+
+  /**
+   * `all(kind)`, with the game-data version the cached records belong to: both are read in
+   * one MULTI, so a seed run cannot come between them. The version is null when none is
+   * known to match the records: they came from PostgreSQL (a miss, or Redis down), or
+   * `game:version` had expired (it is then published again, for the next read).
+   */
+  async allWithVersion<K extends KindName>(kind: K): Promise<{ records: Array<KindRecords[K]>; version: string | null }> {
+    const cached = await this.cache.attempt((redis) => redis.multi().get(GAME_VERSION_KEY).hgetall(referenceKey(kind)).exec());
+    const version = cached?.[0]?.[1] as string | null | undefined;
+    const hash = cached?.[1]?.[1] as Record<string, string> | undefined;
+    const records = hash?.[LOADED] ? this.parseAll<K>(kind, hash) : null;
+    if (records && version) {
+      this.metrics.cacheHits.inc({ tier: 'reference' });
+      return { records, version };
+    }
+    if (cached && !version) await this.gameDataVersion();
+    return { records: await this.all(kind), version: null };
   }
 
   /** Records by id, in the order asked; null for an id that does not exist. */
@@ -124,11 +157,21 @@ export class ReferenceData {
     return records.sort((a, b) => ((a as AnyRecord).id < (b as AnyRecord).id ? -1 : 1));
   }
 
-  /** A cached value that is not a record is treated as a miss (and logged), never served. */
+  /**
+   * A cached value that is not a record is treated as a miss (and logged), never served.
+   * Records are parsed once per distinct text and shared, frozen, by every later read of
+   * that text: most requests read the same few definitions (a drink reads every achievement).
+   */
   private parse<K extends KindName>(kind: K, value: string): KindRecords[K] | undefined {
+    const known = this.parsed.get(value);
+    if (known) return known as KindRecords[K];
     try {
       const record = JSON.parse(value);
-      if (record && typeof record.id === 'string') return record;
+      if (record && typeof record.id === 'string') {
+        if (this.parsed.size >= PARSED_TEXTS_KEPT) this.parsed.clear();
+        this.parsed.set(value, deepFreeze(record));
+        return record;
+      }
     } catch {
       // fall through
     }

@@ -8,7 +8,7 @@ import { storedEnum } from '../graphql/enums.js';
 import { playerErrors } from '../graphql/errors.js';
 import { liveEvent } from '../graphql/live.js';
 import { announce, readLive, staleWithParent } from '../invalidation.js';
-import { recordProgress } from '../progress/achievements.js';
+import { DRINK_GUARD_KEYS, recordDrinkProgress } from '../progress/achievements.js';
 import type { BusLost } from '../redis/pubsub.js';
 import {
   activeGames,
@@ -156,15 +156,16 @@ builder.mutationFields((t) => ({
     authScopes: { player: true },
     errors: playerErrors(NotFoundError, ConflictError, ForbiddenError),
     resolve: async (_root, { input }, ctx) => {
-      const drink = await assignDrink(ctx, ctx.playerId(), {
-        gameId: String(input.gameId),
-        toPlayerId: String(input.toPlayerId),
-        reason: input.reason,
-      });
+      const playerId = ctx.playerId();
+      const { drink, read } = await assignDrink(
+        ctx,
+        playerId,
+        { gameId: String(input.gameId), toPlayerId: String(input.toPlayerId), reason: input.reason },
+        DRINK_GUARD_KEYS,
+      );
       // The drink is in Redis, where drinkStats reads it (nothing caches those); the
       // drinks_assigned achievements it advances are in PostgreSQL.
-      const progress = await recordProgress(ctx, drink.from, await ctx.reference.all('achievements'), { type: 'drinkAssigned' });
-      if (progress.changed) await announce(ctx, { type: 'progressChanged', playerId: drink.from });
+      if (await recordDrinkProgress(ctx, playerId, read)) await announce(ctx, { type: 'progressChanged', playerId });
       return drink;
     },
   }),

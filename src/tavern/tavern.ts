@@ -96,18 +96,25 @@ if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('EXPIRE', KEYS[3], ARGV
 redis.call('EXPIRE', KEYS[4], ARGV[4])
 return 1`;
 
-// Records a drink if the game is still as read (so still active), bumps both counters and
-// renews the game's keys. KEYS: game, drinks, player_drinks (from), player_drinks (to), channel.
-// ARGV: JSON read, ms, drink JSON, id, idle TTL. (Exported for the benchmark's baseline, which runs it bare.)
+// Records a drink if the game is still as read (so still active), bumps both counters, renews
+// the game's keys and publishes the event to the game's subscribers (when the live-event bus
+// is this Redis). Then reads back the caller's extra keys, in the same step.
+// KEYS: game, drinks, player_drinks (from), player_drinks (to), channel, then the keys to read.
+// ARGV: JSON read, ms, drink JSON, id, idle TTL, pub/sub channel ('' or none: no publish), event JSON.
+// Returns {1, then the values of the extra keys}, or {0, the game's JSON as it is now (nil if gone)}.
+// (Exported for the benchmark's baseline, which runs it bare: five keys, five arguments.)
 export const ASSIGN = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('GET', KEYS[1])
+if current ~= ARGV[1] then return {0, current} end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'assigned', 1)
 redis.call('HINCRBY', KEYS[4], 'received', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 if redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
-return 1`;
+if ARGV[6] and ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+if #KEYS > 5 then return {1, unpack(redis.call('MGET', unpack(KEYS, 6)))} end
+return {1}`;
 
 // Ends the game: frees the channel (if it still points here), leaves active_games and
 // every participant's player_games, and gives the game and its ledger a TTL.
@@ -126,9 +133,7 @@ const MAX_ATTEMPTS = 5;
 
 export async function readGame(deps: TavernDeps, id: string): Promise<{ game: TavernGame; raw: string } | null> {
   if (!isUuid(id)) return null;
-  const raw = await requireRedisRead(() => deps.redis.get(gameKey(id)));
-  const game = parseRecord(deps.log, storedGame, gameKey(id), raw, 'tavern record');
-  return game && raw ? { game, raw } : null;
+  return parseGame(deps, id, await requireRedisRead(() => deps.redis.get(gameKey(id))));
 }
 
 export async function gameByChannel(deps: TavernDeps, channel: string): Promise<TavernGame | null> {
@@ -240,38 +245,102 @@ export function joinGame(deps: TavernDeps, playerId: string, gameId: string): Pr
   });
 }
 
-export function assignDrink(
+/**
+ * The games an instance (its Redis client) last wrote a drink in, by id, so a drink need not
+ * read its game first: the drink is written only if the game is still exactly this JSON (the
+ * script compares), and otherwise the script returns the game as it is, which is checked
+ * again. A refusal (not a participant) is only ever given from a fresh read. Bounded; the
+ * oldest entry goes first.
+ */
+const lastSeenBy = new WeakMap<Redis, Map<string, { game: TavernGame; raw: string }>>();
+const LAST_SEEN_KEPT = 10_000;
+
+function lastSeenOf(redis: Redis): Map<string, { game: TavernGame; raw: string }> {
+  let games = lastSeenBy.get(redis);
+  if (!games) lastSeenBy.set(redis, (games = new Map()));
+  return games;
+}
+
+function remember(games: Map<string, { game: TavernGame; raw: string }>, found: { game: TavernGame; raw: string }): void {
+  games.delete(found.game.id);
+  if (games.size >= LAST_SEEN_KEPT) games.delete(games.keys().next().value!);
+  games.set(found.game.id, found);
+}
+
+function parseGame(deps: TavernDeps, id: string, raw: string | null): { game: TavernGame; raw: string } | null {
+  const game = parseRecord(deps.log, storedGame, gameKey(id), raw, 'tavern record');
+  return game && raw ? { game, raw } : null;
+}
+
+/**
+ * Records a drink, publishes its event and, in the same Redis step, reads `alsoRead` (keys
+ * whose values the caller needs next; null for a missing key). Retries when the game moved.
+ */
+export async function assignDrink(
   deps: TavernDeps,
   playerId: string,
   input: { gameId: string; toPlayerId: string; reason?: string | null },
-): Promise<Drink> {
+  alsoRead: readonly string[] = [],
+): Promise<{ drink: Drink; read: Array<string | null> }> {
   const why = parseInput(drinkInput, { reason: input.reason }).reason ?? null;
-  return changeActiveGame(deps, input.gameId, async (game, raw) => {
-    if (!game.participants.includes(playerId)) throw new ForbiddenError('Only participants of this game assign drinks.');
-    if (input.toPlayerId === playerId) throw new ValidationError('toPlayerId: you cannot assign a drink to yourself', 'toPlayerId');
-    if (!game.participants.includes(input.toPlayerId)) {
-      throw new ValidationError('toPlayerId: drinks go only to participants of the game', 'toPlayerId');
+  const lastSeen = lastSeenOf(deps.redis);
+  let found = isUuid(input.gameId) ? (lastSeen.get(input.gameId) ?? null) : null;
+  let fresh = found === null;
+  if (!found) found = await readGame(deps, input.gameId);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const refusal = found
+      ? drinkRefusal(found.game, playerId, input.toPlayerId)
+      : new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+    if (refusal && fresh) throw refusal;
+    if (refusal) {
+      // Refused by what this process saw last: read the game again before answering.
+      found = await readGame(deps, input.gameId);
+      fresh = true;
+      continue;
     }
+    const { game, raw } = found!;
     const drink: Drink = { id: randomUUID(), from: playerId, to: input.toPlayerId, reason: why, at: Date.now() };
-    const written = await requireRedis(() =>
+    const event: TavernEvent = { type: 'DRINK', game, playerId, drink };
+    const channel = deps.events.redisChannel(tavernTopic(game.id));
+    const [written, ...values] = (await requireRedis(() =>
       deps.redis.eval(
         ASSIGN,
-        5,
+        5 + alsoRead.length,
         gameKey(game.id),
         drinksKey(game.id),
         playerDrinksKey(playerId),
         playerDrinksKey(input.toPlayerId),
         channelKey(game.channelId),
+        ...alsoRead,
         raw,
         drink.at,
         JSON.stringify(drink),
         game.id,
         IDLE_TTL_SECONDS,
+        channel ?? '',
+        channel ? JSON.stringify(event) : '',
       ),
-    );
-    if (written === 1) announceEvent(deps, { type: 'DRINK', game, playerId, drink });
-    return { written: written === 1, result: drink };
-  });
+    )) as [number, ...Array<string | null>];
+    if (written === 1) {
+      remember(lastSeen, found!);
+      if (!channel) announceEvent(deps, event);
+      return { drink, read: alsoRead.map((_key, i) => values[i] ?? null) };
+    }
+    lastSeen.delete(game.id);
+    found = parseGame(deps, game.id, values[0] ?? null);
+    fresh = true;
+  }
+  throw new ServiceUnavailableError('The game is busy; try again.');
+}
+
+/** Why `playerId` may not give `toPlayerId` a drink in `game`, or null. */
+function drinkRefusal(game: TavernGame, playerId: string, toPlayerId: string): Error | null {
+  if (game.status !== 'active') return new ConflictError('CONFLICT', 'That game has ended; it is read-only.');
+  if (!game.participants.includes(playerId)) return new ForbiddenError('Only participants of this game assign drinks.');
+  if (toPlayerId === playerId) return new ValidationError('toPlayerId: you cannot assign a drink to yourself', 'toPlayerId');
+  if (!game.participants.includes(toPlayerId))
+    return new ValidationError('toPlayerId: drinks go only to participants of the game', 'toPlayerId');
+  return null;
 }
 
 export function endGame(deps: TavernDeps, playerId: string, gameId: string): Promise<TavernGame> {

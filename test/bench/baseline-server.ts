@@ -86,7 +86,8 @@ if (mode === 'p1') {
   // assignDrink's Redis work (src/tavern/tavern.ts): read the game, check the players, run ASSIGN.
   const redis = new Redis(url!);
   redis.defineCommand('assignDrink', { numberOfKeys: 5, lua: ASSIGN });
-  const assign = (redis as unknown as { assignDrink(...args: Array<string | number>): Promise<number> }).assignDrink.bind(redis);
+  // ASSIGN answers [1] when the drink is written (five keys: nothing published, nothing read back).
+  const assign = (redis as unknown as { assignDrink(...args: Array<string | number>): Promise<[number]> }).assignDrink.bind(redis);
   answer = async (body, headers) => {
     const from = String(headers['x-player-id']);
     const { input } = (JSON.parse(body) as { variables: { input: { gameId: string; toPlayerId: string } } }).variables;
@@ -95,7 +96,7 @@ if (mode === 'p1') {
     const game = JSON.parse(raw) as { id: string; channelId: string; status: string; participants: string[] };
     if (game.status !== 'active' || !game.participants.includes(from) || !game.participants.includes(input.toPlayerId)) return null;
     const drink = { id: randomUUID(), from, to: input.toPlayerId, reason: null, at: Date.now() };
-    const written = await assign(
+    const [written] = await assign(
       gameKey(game.id),
       drinksKey(game.id),
       playerDrinksKey(from),
