@@ -6,6 +6,7 @@ import { connectRedis } from '../src/redis/client.js';
 import { createServer } from '../src/server/yoga.js';
 import {
   ACTIVE_GAMES_KEY,
+  ASSIGN,
   ENDED_TTL_SECONDS,
   IDLE_TTL_SECONDS,
   channelKey,
@@ -188,6 +189,17 @@ describe('a drink checks the game as this instance saw it last, and the script c
     expect(await assign(other.game.id, carol, dave.id)).toMatchObject({ code: 'NOT_FOUND' });
     expect(await redis().zcard(drinksKey(other.game.id))).toBe(1);
     expect(await redis().hget(playerDrinksKey(carol.id), 'assigned')).toBe('1');
+  });
+
+  it('a drink runs its script by SHA1, and sends its text again when Redis has lost it (SCRIPT FLUSH)', async () => {
+    const { game, players } = await gameWith(2);
+    const [alice, bob] = players as [SignedInPlayer, SignedInPlayer];
+    expect(await assign(game.id, alice, bob.id)).toMatchObject({ __typename: 'DrinkPayload' });
+    expect(await redis().script('EXISTS', ASSIGN.sha)).toEqual([1]);
+    await redis().script('FLUSH');
+    expect(await assign(game.id, alice, bob.id)).toMatchObject({ __typename: 'DrinkPayload' });
+    expect(await redis().script('EXISTS', ASSIGN.sha)).toEqual([1]);
+    expect(await redis().zcard(drinksKey(game.id))).toBe(2);
   });
 
   it('drinks sent at once from two instances, with joins between them, are each recorded once', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { runScript, script } from '../redis/scripts.js';
 import { CACHE_EPOCH_KEY, GAME_VERSION_KEY, MAX_SHAPES_PER_KEY, RESPONSE_FIELD_PREFIX, versionKey } from './keys.js';
 
 // Fill only if neither the epoch nor the key's version moved since PostgreSQL was read:
@@ -31,13 +32,13 @@ return 0`;
 
 // KEYS: key1, ver1, key2, ver2 … Drops each key and bumps its version (kept an hour), so a
 // fill racing this is refused: one command where a MULTI of three per key was 3n + 2.
-const DROP_KEYS = `
+const DROP_KEYS = script(`
 for i = 1, #KEYS, 2 do
   redis.call('DEL', KEYS[i])
   redis.call('INCR', KEYS[i + 1])
   redis.call('EXPIRE', KEYS[i + 1], 3600)
 end
-return 0`;
+return 0`);
 
 // The same, for many string keys: KEYS = epoch, key1, ver1, key2, ver2 …;
 // ARGV = epoch, ttl, expected ver1, value1, expected ver2, value2 …
@@ -266,7 +267,7 @@ export class ReadCache {
     if (keys.length === 0) return;
     try {
       // EVAL, not a command defined without numberOfKeys: the in-process stand-in would take the key count for a key.
-      await this.redis.eval(DROP_KEYS, keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]));
+      await runScript(this.redis, DROP_KEYS, keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]));
     } catch (error) {
       // The entries may now be stale: stop trusting the cache until the epoch is bumped.
       this.markDegraded((error as Error).message);

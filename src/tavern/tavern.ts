@@ -9,6 +9,7 @@ import { assertMayUseChannel } from '../social/chat.js';
 import type { BusLost, EventBus } from '../redis/pubsub.js';
 import { parseRecord } from '../redis/records.js';
 import { requireRedis, requireRedisRead } from '../redis/require.js';
+import { runScript, script } from '../redis/scripts.js';
 import { isUuid, parseInput } from '../validation.js';
 
 /**
@@ -103,7 +104,7 @@ return 1`;
 // ARGV: JSON read, ms, drink JSON, id, idle TTL, pub/sub channel ('' or none: no publish), event JSON.
 // Returns {1, then the values of the extra keys}, or {0, the game's JSON as it is now (nil if gone)}.
 // (Exported for the benchmark's baseline, which runs it bare: five keys, five arguments.)
-export const ASSIGN = `
+export const ASSIGN = script(`
 local current = redis.call('GET', KEYS[1])
 if current ~= ARGV[1] then return {0, current} end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
@@ -114,7 +115,7 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 if redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
 if ARGV[6] and ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
 if #KEYS > 5 then return {1, unpack(redis.call('MGET', unpack(KEYS, 6)))} end
-return {1}`;
+return {1}`);
 
 // Ends the game: frees the channel (if it still points here), leaves active_games and
 // every participant's player_games, and gives the game and its ledger a TTL.
@@ -303,7 +304,8 @@ export async function assignDrink(
     const event: TavernEvent = { type: 'DRINK', game, playerId, drink };
     const channel = deps.events.redisChannel(tavernTopic(game.id));
     const [written, ...values] = (await requireRedis(() =>
-      deps.redis.eval(
+      runScript(
+        deps.redis,
         ASSIGN,
         5 + alsoRead.length,
         gameKey(game.id),

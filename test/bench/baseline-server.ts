@@ -85,7 +85,7 @@ if (mode === 'p1') {
 } else if (mode === 'p4') {
   // assignDrink's Redis work (src/tavern/tavern.ts): read the game, check the players, run ASSIGN.
   const redis = new Redis(url!);
-  redis.defineCommand('assignDrink', { numberOfKeys: 5, lua: ASSIGN });
+  redis.defineCommand('assignDrink', { numberOfKeys: 5, lua: ASSIGN.lua });
   // ASSIGN answers [1] when the drink is written (five keys: nothing published, nothing read back).
   const assign = (redis as unknown as { assignDrink(...args: Array<string | number>): Promise<[number]> }).assignDrink.bind(redis);
   answer = async (body, headers) => {
