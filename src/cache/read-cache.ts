@@ -266,7 +266,6 @@ export class ReadCache {
   async invalidate(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     try {
-      // EVAL, not a command defined without numberOfKeys: the in-process stand-in would take the key count for a key.
       await runScript(this.redis, DROP_KEYS, keys.length * 2, ...keys.flatMap((key) => [key, versionKey(key)]));
     } catch (error) {
       // The entries may now be stale: stop trusting the cache until the epoch is bumped.
