@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { achievementsKey, STATS_KEY, savesKey } from '../src/cache/keys.js';
+import { achievementsKey, CACHE_EPOCH_KEY, STATS_KEY, savesKey } from '../src/cache/keys.js';
 import { publishGameVersion } from '../src/invalidation.js';
 import { designChallenge } from '../src/progress/daily-challenges.js';
 import { dailyChallenges, gameResults, gameSaves, playerAchievements } from '../src/progress/tables.js';
@@ -338,6 +338,20 @@ describe('achievements', () => {
     await app.services.cache.invalidateEverything();
     await drink();
     expect((await progressOf(host)).round_on_the_house).toMatchObject({ progress: 1, unlockedAt: null });
+  });
+
+  it('an instance forgets every settled drinker when the epoch moves, even if it later returns to a value seen before (a Redis flush)', async () => {
+    const [p, q] = [await tavernPair(), await tavernPair()];
+    for (let i = 0; i < 11; i++) await Promise.all([p.drink(), q.drink()]);
+    const epoch = await redis().get(CACHE_EPOCH_KEY);
+    await redis().set(CACHE_EPOCH_KEY, 'after-a-flush');
+    await p.drink(); // this instance sees the epoch move
+    // Progress replaced, and the epoch back at a value it had before.
+    await db().delete(playerAchievements).where(eq(playerAchievements.playerId, q.host.id));
+    await (epoch === null ? redis().del(CACHE_EPOCH_KEY) : redis().set(CACHE_EPOCH_KEY, epoch));
+    await redis().del(achievementsKey(q.host.id));
+    await q.drink();
+    expect((await progressOf(q.host)).round_on_the_house).toMatchObject({ progress: 1, unlockedAt: null });
   });
 
   it('a drink records the unlock of an achievement already past its target but never unlocked (its target was lowered)', async () => {

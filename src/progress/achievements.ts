@@ -176,9 +176,10 @@ export const DRINK_GUARD_KEYS: readonly string[] = [CACHE_EPOCH_KEY, GAME_VERSIO
  * (epoch and game-data version) they were found settled under, and when. Progress only grows,
  * so a player stays settled until the definitions change (a new version) or progress is
  * replaced wholesale (a world import, which bumps the epoch). Per instance (its read cache);
- * bounded, oldest out first; an entry is trusted for ten minutes at most.
+ * bounded, oldest out first; an entry is trusted for ten minutes at most, and all are
+ * forgotten when the epoch moves.
  */
-const settledDrinkersBy = new WeakMap<ReadCache, Map<string, { stamp: string; at: number }>>();
+const settledDrinkersBy = new WeakMap<ReadCache, { epoch: string | null; players: Map<string, { stamp: string; at: number }> }>();
 const SETTLED_DRINKERS_KEPT = 50_000;
 const SETTLED_TRUSTED_MS = 10 * 60 * 1000;
 
@@ -191,9 +192,16 @@ export async function recordDrinkProgress(
   playerId: string,
   guard: ReadonlyArray<string | null>,
 ): Promise<boolean> {
-  let settledDrinkers = settledDrinkersBy.get(deps.cache);
-  if (!settledDrinkers) settledDrinkersBy.set(deps.cache, (settledDrinkers = new Map()));
   const [epoch, version] = guard;
+  let memo = settledDrinkersBy.get(deps.cache);
+  if (!memo) settledDrinkersBy.set(deps.cache, (memo = { epoch: epoch ?? null, players: new Map() }));
+  // Any epoch other than the last one seen forgets everyone: after a Redis flush the epoch
+  // counts up again from nothing, so a value seen before does not mean nothing happened since.
+  if (memo.epoch !== (epoch ?? null)) {
+    memo.players.clear();
+    memo.epoch = epoch ?? null;
+  }
+  const settledDrinkers = memo.players;
   const stamp = `${epoch ?? ''}\n${version}`;
   const known = settledDrinkers.get(playerId);
   if (version && known?.stamp === stamp && Date.now() - known.at < SETTLED_TRUSTED_MS) return false;

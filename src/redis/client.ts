@@ -32,7 +32,6 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisHandl
     // PostgreSQL or answer SERVICE_UNAVAILABLE rather than hang.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
     // At most 0.5 s between attempts, so the first request after Redis returns finds it (issue #13).
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
   });

@@ -92,13 +92,7 @@ export function inProcessEventBus(): EventBus {
  */
 export async function connectEventBus(url: string, log: Logger): Promise<EventBus> {
   const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
-  const publisher = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
-    retryStrategy,
-  });
+  const publisher = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
   // (Un)subscribes queue while disconnected, so one that races an outage is not lost.
   const subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy });
   const report = (what: string) => (error: Error) => log.warn({ err: { message: error.message }, redis: redactUrl(url) }, what);

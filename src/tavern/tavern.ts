@@ -322,18 +322,21 @@ export async function assignDrink(
         channel ?? '',
         channel ? JSON.stringify(event) : '',
       ),
-    )) as [number, ...Array<string | null>];
+    )) as [number, ...unknown[]];
     if (written === 1) {
       remember(lastSeen, found!);
       if (!channel) announceEvent(deps, event);
-      return { drink, read: alsoRead.map((_key, i) => values[i] ?? null) };
+      return { drink, read: alsoRead.map((_key, i) => stringOrNull(values[i])) };
     }
     lastSeen.delete(game.id);
-    found = parseGame(deps, game.id, values[0] ?? null);
+    found = parseGame(deps, game.id, stringOrNull(values[0]));
     fresh = true;
   }
   throw new ServiceUnavailableError('The game is busy; try again.');
 }
+
+/** A missing value in a script's reply: nil from Redis, false from the in-process stand-in. */
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** Why `playerId` may not give `toPlayerId` a drink in `game`, or null. */
 function drinkRefusal(game: TavernGame, playerId: string, toPlayerId: string): Error | null {
