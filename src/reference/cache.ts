@@ -53,8 +53,8 @@ export class ReferenceData {
   ) {}
 
   async all<K extends KindName>(kind: K): Promise<Array<KindRecords[K]>> {
-    const cached = await this.cache.attempt((redis) => Promise.all([redis.hgetall(referenceKey(kind)), redis.get(GAME_VERSION_KEY)]));
-    const hash = cached?.[0];
+    const cached = await this.cache.attempt((redis) => redis.pipeline().hgetall(referenceKey(kind)).get(GAME_VERSION_KEY).exec());
+    const hash = cached?.[0]?.[1] as Record<string, string> | undefined;
     if (hash?.[LOADED]) {
       const records = this.parseAll<K>(kind, hash);
       if (records) {
@@ -63,7 +63,7 @@ export class ReferenceData {
       }
     }
     this.metrics.cacheMisses.inc({ tier: 'reference' });
-    const version = cached ? (cached[1] ?? '') : null;
+    const version = cached ? ((cached[1]?.[1] as string | null) ?? '') : null;
     return this.loadAndFill(kind, version);
   }
 
