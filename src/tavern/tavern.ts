@@ -99,9 +99,11 @@ return 1`;
 
 // Records a drink if the game is still as read (so still active), bumps both counters, renews
 // the game's keys and publishes the event to the game's subscribers (when the live-event bus
-// is this Redis). Then reads back the caller's extra keys, in the same step.
+// is this Redis): the JSON of a TavernEvent, made here from the game and the drink already at
+// hand, so neither is sent twice. Then reads back the caller's extra keys, in the same step.
 // KEYS: game, drinks, player_drinks (from), player_drinks (to), channel, then the keys to read.
-// ARGV: JSON read, ms, drink JSON, id, idle TTL, pub/sub channel ('' or none: no publish), event JSON.
+// ARGV: JSON read, ms, drink JSON, id, idle TTL, pub/sub channel ('' or none: no publish), the
+// giver's id as a JSON string.
 // Returns {1, then the values of the extra keys}, or {0, the game's JSON as it is now (nil if gone)}.
 // (Exported for the benchmark's baseline, which runs it bare: five keys, five arguments.)
 export const ASSIGN = script(`
@@ -113,7 +115,9 @@ redis.call('HINCRBY', KEYS[4], 'received', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 if redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
-if ARGV[6] and ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+if ARGV[6] and ARGV[6] ~= '' then
+  redis.call('PUBLISH', ARGV[6], '{"type":"DRINK","game":' .. current .. ',"playerId":' .. ARGV[7] .. ',"drink":' .. ARGV[3] .. '}')
+end
 if #KEYS > 5 then return {1, unpack(redis.call('MGET', unpack(KEYS, 6)))} end
 return {1}`);
 
@@ -301,7 +305,6 @@ export async function assignDrink(
     }
     const { game, raw } = found!;
     const drink: Drink = { id: randomUUID(), from: playerId, to: input.toPlayerId, reason: why, at: Date.now() };
-    const event: TavernEvent = { type: 'DRINK', game, playerId, drink };
     const channel = deps.events.redisChannel(tavernTopic(game.id));
     const [written, ...values] = (await requireRedis(() =>
       runScript(
@@ -320,12 +323,12 @@ export async function assignDrink(
         game.id,
         IDLE_TTL_SECONDS,
         channel ?? '',
-        channel ? JSON.stringify(event) : '',
+        channel ? JSON.stringify(playerId) : '',
       ),
     )) as [number, ...unknown[]];
     if (written === 1) {
       remember(lastSeen, found!);
-      if (!channel) announceEvent(deps, event);
+      if (!channel) announceEvent(deps, { type: 'DRINK', game, playerId, drink });
       return { drink, read: alsoRead.map((_key, i) => stringOrNull(values[i])) };
     }
     lastSeen.delete(game.id);
