@@ -16,14 +16,14 @@ export interface Loaders {
 }
 
 type LoaderServices = {
-  db: Executor;
   cache: ReadCache;
   reference: ReferenceData;
   liveStates: { store: PendingStore };
 };
 
-export function createLoaders(services: LoaderServices): Loaders {
-  return new RequestLoaders(services);
+/** A request's loaders; `db` is the request's handle, which counts its statements. */
+export function createLoaders(services: LoaderServices, db: Executor): Loaders {
+  return new RequestLoaders(services, db);
 }
 
 // A class, so a request's loaders cost one small object: an object literal with getters is
@@ -33,7 +33,10 @@ class RequestLoaders implements Loaders {
   private playerLoader: DataLoader<string, PublicProfile | null> | undefined;
   private liveStateLoader: DataLoader<string, PendingState | null> | undefined;
 
-  constructor(private readonly services: LoaderServices) {}
+  constructor(
+    private readonly services: LoaderServices,
+    private readonly db: Executor,
+  ) {}
 
   get liveState() {
     // With Redis down, reads show PostgreSQL's rows (updates then go there directly).
@@ -41,7 +44,7 @@ class RequestLoaders implements Loaders {
   }
 
   get player() {
-    return (this.playerLoader ??= new DataLoader((ids) => loadProfiles(this.services.db, this.services.cache, ids)));
+    return (this.playerLoader ??= new DataLoader((ids) => loadProfiles(this.db, this.services.cache, ids)));
   }
 
   reference<K extends KindName>(kind: K) {

@@ -1,9 +1,13 @@
 // Mutations Yoga has validated and run are answered again on node:http without Yoga
 // (src/server/known-mutations.ts): the same answers, every check kept, each write made once.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterEssences } from '../src/essences/tables.js';
 import { listen, type HttpServer } from '../src/server/http.js';
+import { collectStatements } from '../src/db/statement-log.js';
 import { useTestApp } from './support/harness.js';
 import { createCharacterFor, registerPlayer } from './support/players.js';
 
@@ -145,5 +149,55 @@ describe('known mutations over HTTP', () => {
     }
     expect(await answeredBeforeYoga()).toBe(before);
     expect(await storedTypes(character.id)).toEqual([]);
+  });
+});
+
+describe('SQL statements per operation (the metrics)', () => {
+  /** The sum and count the metrics hold for an operation's SQL statements. */
+  async function sqlMetric(operation: string): Promise<{ sum: number; count: number }> {
+    const values = (await app.services.metrics.sqlStatements.get()).values.filter((value) => value.labels.operation === operation);
+    const of = (suffix: string) =>
+      values.find((value) => value.metricName === `guildhall_sql_statements_per_operation_${suffix}`)?.value ?? 0;
+    return { sum: of('sum'), count: of('count') };
+  }
+
+  it('each request counts its own statements, with requests that run SQL and requests that run none answered at once', async () => {
+    const owner = await registerPlayer(app);
+    const stranger = await registerPlayer(app);
+    const character = await createCharacterFor(app, owner);
+    // A stranger's bond is refused under the character's lock: a fixed number of statements, nothing written.
+    const refusedBond = bodyOf(
+      BOND.replace('KnownBond', 'MetricsRefusedBond'),
+      { input: { characterId: character.id, essenceType: 'fire', attribute: 'POWER' } },
+      'MetricsRefusedBond',
+    );
+    const START = 'mutation MetricsStartGame($c: String!) { startTavernGame(channelId: $c) { __typename } }';
+    const startGame = (n: number) => bodyOf(START, { c: `metrics-${owner.id.slice(0, 8)}-${n}` }, 'MetricsStartGame');
+    // Yoga runs each once (so both are known), and counts what one refused bond runs.
+    const one = await collectStatements(() => throughYoga(refusedBond, stranger.token));
+    expect(JSON.parse(one.result.text).data.bondEssence.code).toBe('FORBIDDEN');
+    const perBond = one.statements.length;
+    expect(perBond).toBeGreaterThan(0);
+    await overHttp(startGame(0), owner.token);
+    const [bondsBefore, startsBefore] = [await sqlMetric('MetricsRefusedBond'), await sqlMetric('MetricsStartGame')];
+    const before = await answeredBeforeYoga();
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? overHttp(refusedBond, stranger.token) : overHttp(startGame(i), owner.token))),
+    );
+    expect(await answeredBeforeYoga()).toBe(before + 6);
+    const [bonds, starts] = [await sqlMetric('MetricsRefusedBond'), await sqlMetric('MetricsStartGame')];
+    expect({ count: bonds.count - bondsBefore.count, sum: bonds.sum - bondsBefore.sum }).toEqual({ count: 3, sum: 3 * perBond });
+    // A game lives in Redis only: its requests count none of the bonds' statements.
+    expect({ count: starts.count - startsBefore.count, sum: starts.sum - startsBefore.sum }).toEqual({ count: 3, sum: 0 });
+  });
+
+  it('no serving code enters an AsyncLocalStorage scope (Node would then run a hook on every promise): only tests and tools do', () => {
+    const root = fileURLToPath(new URL('../src/', import.meta.url));
+    const entering = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && file !== join('db', 'statement-log.ts'))
+      .filter((file) =>
+        /runWithStatementLog\(|collectStatements\(|AsyncLocalStorage|\.enterWith\(/.test(readFileSync(join(root, file), 'utf8')),
+      );
+    expect(entering).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { relations } from './relations.js';
-import { recordStatement } from './statement-log.js';
+import { recordStatement, type StatementCount } from './statement-log.js';
 
 export type Database = PgAsyncDatabase<PgQueryResultHKT, typeof relations>;
 /** What a model function accepts: the database or an open transaction. */
@@ -29,13 +29,49 @@ export const MIGRATIONS_FOLDER = join(PROJECT_ROOT, 'drizzle');
  */
 const DRIZZLE_JIT = { jit: true } as const;
 
-function statementLogger(log: Logger): DrizzleLogger {
+function statementLogger(log: Logger, statements?: StatementCount): DrizzleLogger {
   return {
     logQuery(query) {
-      recordStatement(query);
+      recordStatement(query, statements);
       log.trace({ sql: query }, 'sql');
     },
   };
+}
+
+/** What `recordingInto` reads of a drizzle database and its session (postgres.js and PGlite alike). */
+interface DrizzleInternals {
+  dialect: unknown;
+  session: { client: unknown; relations: unknown; options: object; constructor: new (...args: unknown[]) => unknown };
+  _: { relations: unknown };
+  $client: unknown;
+  $cache: unknown;
+  constructor: new (...args: unknown[]) => Database;
+}
+
+/**
+ * `db` again, on the same connections, with every statement it runs (its transactions' too)
+ * also counted in `statements`: a request's handle, so its statements are counted without
+ * async context tracking (see statement-log.ts). A proxy that makes, on a request's first
+ * use of the database, a drizzle database and session around the shared client, dialect (with
+ * its compiled row mappers) and relations (about 4 µs): a request that never touches
+ * PostgreSQL (a drink, a cached read) makes none, and the context stays a plain object literal.
+ */
+export function recordingInto(db: Database, statements: StatementCount, log: Logger): Database {
+  let recording: Database | undefined;
+  const counting = () => {
+    const shared = db as unknown as DrizzleInternals;
+    const { session, dialect } = shared;
+    const Session = session.constructor;
+    recording = new shared.constructor(
+      dialect,
+      new Session(session.client, dialect, session.relations, { ...session.options, logger: statementLogger(log, statements) }),
+      shared._.relations,
+    );
+    Object.assign(recording, { $client: shared.$client, $cache: shared.$cache });
+    return recording;
+  };
+  // Drizzle's methods read `this.session` and `this.dialect`, which come through `get` too.
+  return new Proxy(db, { get: (_target, property) => Reflect.get(recording ?? counting(), property) });
 }
 
 /**

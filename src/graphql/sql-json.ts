@@ -25,7 +25,7 @@ import {
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
 import type { Database } from '../db/client.js';
 import { relations } from '../db/relations.js';
-import { recordStatement } from '../db/statement-log.js';
+import { recordStatement, type StatementCount } from '../db/statement-log.js';
 import type { Metrics } from '../metrics.js';
 
 /**
@@ -352,8 +352,8 @@ function valuesOf(schema: GraphQLSchema, operation: OperationDefinitionNode, pla
 }
 
 /** Runs the statement; its body as the bytes PostgreSQL sent (postgres.js) or as text (PGlite). */
-async function bodyOf(client: Client, plan: Plan, values: number[]): Promise<Buffer | string> {
-  recordStatement(plan.text);
+async function bodyOf(client: Client, plan: Plan, values: number[], statements?: StatementCount): Promise<Buffer | string> {
+  recordStatement(plan.text, statements);
   const body =
     'unsafe' in client
       ? // Prepared (parsed and planned once per connection); the body's bytes as they arrive, undecoded.
@@ -390,7 +390,7 @@ export function executeAsSql(args: ExecutionArgs, db: Database): Promise<Executi
     if (!validated.has(key) && validated.size >= MAX_VALIDATED) validated.delete(validated.keys().next().value!);
     validated.set(key, { operation: operation!, plan: plan!, schema: args.schema });
   }
-  return bodyOf(client, plan!, values).then(resultOf);
+  return bodyOf(client, plan!, values, (args.contextValue as { statements?: StatementCount } | undefined)?.statements).then(resultOf);
 }
 
 /**

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { type DocumentNode, type ExecutionResult, execute, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createContext, type Services } from '../context.js';
-import { runWithStatementLog, type StatementLog } from '../db/statement-log.js';
 import type { Params } from './response-cache-plugin.js';
 import { refusedArgumentIn, refusedTextIn } from './request-guard-plugin.js';
 
@@ -98,13 +97,16 @@ export class KnownMutations {
       request.headers.authorization ?? null,
       clientAddressOf(Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor, request.socket.remoteAddress, trustProxy),
     );
-    const log: StatementLog = { statements: [] };
     const started = performance.now();
     let result: ExecutionResult;
     try {
-      result = await runWithStatementLog(log, () =>
-        execute({ schema, document: known.document, variableValues: variables, contextValue, operationName: params.operationName }),
-      );
+      result = await execute({
+        schema,
+        document: known.document,
+        variableValues: variables,
+        contextValue,
+        operationName: params.operationName,
+      });
     } catch (error) {
       // graphql-js turns resolver failures into errors in the result; should it throw anyway, a
       // resolver may have run, so the request must not run again: Yoga sends the masked error.
@@ -114,7 +116,7 @@ export class KnownMutations {
     // No data: a request error (variables graphql-js could not coerce), raised before any resolver ran.
     if (!('data' in result)) return null;
     try {
-      services.metrics.observeOperation(known.name, log.statements.length, (performance.now() - started) / 1000);
+      services.metrics.observeOperation(known.name, contextValue.statements.count, (performance.now() - started) / 1000);
       if (result.errors?.length) {
         this.handedOver.set(request, { ...result, errors: result.errors.map(mask) });
         return null;

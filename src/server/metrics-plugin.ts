@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { runWithStatementLog, type StatementLog } from '../db/statement-log.js';
 import type { ExposureOptions } from '../config.js';
+import type { Context } from '../context.js';
 import type { Metrics } from '../metrics.js';
 
 function tokenMatches(authorization: string | null, token: string): boolean {
@@ -26,14 +26,15 @@ export function useGuildhallMetrics(metrics: Metrics, access: ExposureOptions['m
       }
       endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
     },
-    onExecute({ args, executeFn, setExecuteFn }) {
+    onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName)?.name?.value;
-      const log: StatementLog = { statements: [] };
+      // The request's database handle records its statements (context.ts).
+      const { statements } = args.contextValue as unknown as Context;
+      const before = statements.count;
       const started = performance.now();
-      setExecuteFn((executeArgs) => runWithStatementLog(log, () => executeFn(executeArgs)));
       return {
         onExecuteDone() {
-          metrics.observeOperation(operation, log.statements.length, (performance.now() - started) / 1000);
+          metrics.observeOperation(operation, statements.count - before, (performance.now() - started) / 1000);
         },
       };
     },
