@@ -1,6 +1,8 @@
 // Whole-response cache hits over node:http are answered before Yoga (answerHitsFirst):
 // one Redis round trip, under every freshness rule and limit of the Yoga path.
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_EPOCH_KEY, characterKey, GAME_VERSION_KEY, RESPONSE_FIELD_PREFIX } from '../src/cache/keys.js';
 import { publishGameVersion } from '../src/invalidation.js';
@@ -51,6 +53,23 @@ async function redisCommandsDuring(work: () => Promise<unknown>): Promise<string
 }
 
 describe('whole-response cache hits over HTTP', () => {
+  it("each read's response is stored under response: and the SHA-1 of its operation name, printed document and variables, its own for each id", async () => {
+    const owner = await registerPlayer(app);
+    const characters = [await createCharacterFor(app, owner), await createCharacterFor(app, owner)];
+    const printed = print(parse(READ));
+    for (let round = 0; round < 2; round++) {
+      for (const character of characters) {
+        expect((await read(READ, character.id)).data.character.id).toBe(character.id);
+        // `read` sends no operationName: the text starts with an empty one.
+        const text = `\u0000${printed}\u0000${JSON.stringify({ id: character.id })}`;
+        const stored = (await app.redisHandle.redis.hkeys(characterKey(character.id))).filter((field) =>
+          field.startsWith(RESPONSE_FIELD_PREFIX),
+        );
+        expect(stored).toEqual([`${RESPONSE_FIELD_PREFIX}${createHash('sha1').update(text).digest('base64url')}`]);
+      }
+    }
+  });
+
   it('a warm read is one command (a script reading the epoch, game:version and the entry), answered with the stored bytes', async () => {
     const owner = await registerPlayer(app);
     const character = await createCharacterFor(app, owner);
