@@ -180,11 +180,14 @@ const noIntrospection: Plugin = {
 
 /** The client's address: the socket's, or the entry the nearest trusted proxy appended to X-Forwarded-For. */
 export function clientAddressOf(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: number): string {
-  const forwarded = (forwardedFor ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  if (trustProxy > 0 && forwarded.length > 0) return forwarded[Math.max(0, forwarded.length - trustProxy)]!;
+  // Without a trusted proxy the header is ignored, so it is not even split (every request asks).
+  if (trustProxy > 0 && forwardedFor) {
+    const forwarded = forwardedFor
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (forwarded.length > 0) return forwarded[Math.max(0, forwarded.length - trustProxy)]!;
+  }
   return socketAddress ?? 'unknown';
 }
 
