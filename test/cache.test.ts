@@ -273,6 +273,26 @@ describe('player profiles loader', () => {
   });
 });
 
+describe("a request's database handle", () => {
+  it("counts every statement it runs, a transaction's too, and leaves the shared handle as it was", async () => {
+    const ctx = createContext(a.services, null, 'test');
+    expect(ctx.statements.count).toBe(0);
+    await ctx.db.execute(sql`select 1`);
+    await ctx.db.select({ id: characters.id }).from(characters).limit(1);
+    await ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      await tx.execute(sql`select 2`);
+    });
+    expect(ctx.statements.count).toBe(4);
+    // What is set on it stays on it; another request's handle counts on its own.
+    (ctx.db as unknown as Record<string, unknown>).marker = 1;
+    expect((a.services.db as unknown as Record<string, unknown>).marker).toBeUndefined();
+    const other = createContext(a.services, null, 'test');
+    await other.db.execute(sql`select 1`);
+    expect([ctx.statements.count, other.statements.count]).toEqual([4, 1]);
+  });
+});
+
 describe('metrics', () => {
   it('/metrics reports cache hits and misses per tier, SQL per operation and latency', async () => {
     const owner = await registerPlayer(a);

@@ -57,21 +57,59 @@ interface DrizzleInternals {
  * PostgreSQL (a drink, a cached read) makes none, and the context stays a plain object literal.
  */
 export function recordingInto(db: Database, statements: StatementCount, log: Logger): Database {
-  let recording: Database | undefined;
-  const counting = () => {
-    const shared = db as unknown as DrizzleInternals;
-    const { session, dialect } = shared;
+  return new Proxy(db, new Recording(db as unknown as DrizzleInternals, statements, log));
+}
+
+/**
+ * The proxy's handler: every operation goes to the counting database (drizzle's methods, run
+ * with the proxy as `this`, read `this.session` and `this.dialect` through `get`), so nothing
+ * done to the handle reaches the shared one. `$client` (the raw client compiled reads use)
+ * is the shared one's, and asking for it builds nothing.
+ */
+class Recording implements ProxyHandler<Database> {
+  private counting: object | undefined;
+
+  constructor(
+    private readonly shared: DrizzleInternals,
+    private readonly statements: StatementCount,
+    private readonly log: Logger,
+  ) {}
+
+  private database(): object {
+    if (this.counting) return this.counting;
+    const { session, dialect } = this.shared;
     const Session = session.constructor;
-    recording = new shared.constructor(
+    const counting = new this.shared.constructor(
       dialect,
-      new Session(session.client, dialect, session.relations, { ...session.options, logger: statementLogger(log, statements) }),
-      shared._.relations,
+      new Session(session.client, dialect, session.relations, { ...session.options, logger: statementLogger(this.log, this.statements) }),
+      this.shared._.relations,
     );
-    Object.assign(recording, { $client: shared.$client, $cache: shared.$cache });
-    return recording;
-  };
-  // Drizzle's methods read `this.session` and `this.dialect`, which come through `get` too.
-  return new Proxy(db, { get: (_target, property) => Reflect.get(recording ?? counting(), property) });
+    Object.assign(counting, { $client: this.shared.$client, $cache: this.shared.$cache });
+    this.counting = counting;
+    return counting;
+  }
+
+  get(_target: Database, property: string | symbol): unknown {
+    return property === '$client' ? this.shared.$client : Reflect.get(this.database(), property);
+  }
+  set(_target: Database, property: string | symbol, value: unknown): boolean {
+    return Reflect.set(this.database(), property, value);
+  }
+  has(_target: Database, property: string | symbol): boolean {
+    return Reflect.has(this.database(), property);
+  }
+  ownKeys(): Array<string | symbol> {
+    return Reflect.ownKeys(this.database());
+  }
+  getOwnPropertyDescriptor(_target: Database, property: string | symbol): PropertyDescriptor | undefined {
+    return Reflect.getOwnPropertyDescriptor(this.database(), property);
+  }
+  defineProperty(_target: Database, property: string | symbol, descriptor: PropertyDescriptor): boolean {
+    return Reflect.defineProperty(this.database(), property, descriptor);
+  }
+  deleteProperty(_target: Database, property: string | symbol): boolean {
+    return Reflect.deleteProperty(this.database(), property);
+  }
 }
 
 /**

@@ -30,8 +30,11 @@ interface Plan {
 }
 
 const MAX_PLANS = 500;
-/** Fields remembered per plan and variables: about 100 bytes each. */
+/** Fields remembered per plan and variables, each for variables of at most MAX_FIELD_VARIABLES characters. */
 const MAX_FIELDS = 10_000;
+const MAX_FIELD_VARIABLES = 256;
+/** A longer document is planned again on each request rather than kept (the body limit is 1 MiB). */
+const MAX_PLAN_TEXT = 16_384;
 
 function planFor(schema: GraphQLSchema, query: string, operationName: string | undefined, serial: number): Plan | null {
   let document: DocumentNode;
@@ -75,7 +78,8 @@ export class CharacterResponses {
   /**
    * Response fields by plan and variables. Hashing the whole text (the printed document) took
    * about 6% of a warm read's CPU (measured: npm run bench, P1 profile); a repeated read looks
-   * its field up instead. Bounded; the oldest entry goes first.
+   * its field up instead. Bounded in number and in size (variables longer than 256 characters,
+   * which a request may pad, are hashed every time); the oldest entry goes first.
    */
   private readonly fields = new Map<string, string>();
   private readonly pending = new WeakMap<Request, FillGuard>();
@@ -86,6 +90,7 @@ export class CharacterResponses {
   ) {}
 
   private planOf(query: string, operationName: string | undefined): Plan | null {
+    if (query.length > MAX_PLAN_TEXT) return planFor(this.schema, query, operationName, ++this.plansMade);
     const planKey = `${operationName ?? ''}\u0000${query}`;
     let plan = this.plans.get(planKey);
     if (plan === undefined) {
@@ -108,13 +113,15 @@ export class CharacterResponses {
     const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
     if (typeof id !== 'string' || !isUuid(id)) return null;
     const variables = JSON.stringify(params.variables ?? {});
-    const known = `${plan.serial}\u0000${variables}`;
-    let field = this.fields.get(known);
+    const known = variables.length <= MAX_FIELD_VARIABLES ? `${plan.serial}\u0000${variables}` : null;
+    let field = known === null ? undefined : this.fields.get(known);
     if (field === undefined) {
       // One-shot hashing (no Hash object): the same digest as createHash('sha1').update(…).digest('base64url').
       field = `${RESPONSE_FIELD_PREFIX}${hash('sha1', `${params.operationName ?? ''}\u0000${plan.normalized}\u0000${variables}`, 'base64url')}`;
-      if (this.fields.size >= MAX_FIELDS) this.fields.delete(this.fields.keys().next().value!);
-      this.fields.set(known, field);
+      if (known !== null) {
+        if (this.fields.size >= MAX_FIELDS) this.fields.delete(this.fields.keys().next().value!);
+        this.fields.set(known, field);
+      }
     }
     return { key: characterKey(id), field };
   }

@@ -249,7 +249,7 @@ export function createServer(services: Services, options: ServerOptions): Guildh
       armor(),
       useNoEchoes(),
       ...(exposure.introspection ? [] : [noIntrospection]),
-      // Before the plugins that wrap the execute function (metrics counts SQL around it).
+      // Before the other plugins' execute hooks, so each of them sees graphql-js's executor.
       graphqlJsExecute,
       useGuildhallMetrics(services.metrics, exposure.metrics),
       responses.plugin(),

@@ -124,8 +124,9 @@ interface Watch {
 
 let benchRedis: Redis | undefined;
 
-async function measure(name: string, port: number, body: () => BenchRequest, watch?: Watch, seconds = DURATION): Promise<Measured> {
-  step(`${name}: ${seconds}s at ${CONNECTIONS} connections${seconds === DURATION ? '' : ' (warm-up, not counted)'}`);
+async function measure(name: string, port: number, body: () => BenchRequest, watch?: Watch, run: Run = ROUND): Promise<Measured> {
+  const seconds = run.seconds;
+  step(`${name}: ${seconds}s at ${CONNECTIONS} connections${run.warmup ? ' (warm-up, not counted)' : ''}`);
   let peakRss = watch ? rssMb(watch.pid) : 0;
   const sqlBefore = watch?.operation ? await sqlStats(port, watch.operation) : undefined;
   const redisBefore = await redisCounters(benchRedis!);
@@ -238,8 +239,14 @@ function commitOf(): string {
   }
 }
 
-/** One side of a workload: a run of the given length (DURATION for a round, WARMUP for the warm-up). */
-type Side = (seconds: number) => Promise<Measured>;
+/** A run of a workload: a round, or the warm-up before the rounds. */
+interface Run {
+  seconds: number;
+  warmup: boolean;
+}
+const ROUND: Run = { seconds: DURATION, warmup: false };
+/** One side of a workload, measured over a run. */
+type Side = (run: Run) => Promise<Measured>;
 
 /**
  * Warms each side up (WARMUP s, not counted), then runs the baseline and Guildhall alternately,
@@ -247,11 +254,12 @@ type Side = (seconds: number) => Promise<Measured>;
  * the peak RSS of all its rounds).
  */
 async function interleaved(baseline: Side, ours: Side): Promise<[Measured, Measured]> {
-  const warmups = WARMUP > 0 ? [await baseline(WARMUP), await ours(WARMUP)] : [];
+  const warmup: Run = { seconds: WARMUP, warmup: true };
+  const warmups = WARMUP > 0 ? [await baseline(warmup), await ours(warmup)] : [];
   const runs: [Measured[], Measured[]] = [[], []];
   for (let round = 0; round < ROUNDS; round++) {
-    runs[0].push(await baseline(DURATION));
-    runs[1].push(await ours(DURATION));
+    runs[0].push(await baseline(ROUND));
+    runs[1].push(await ours(ROUND));
   }
   const median = (sides: Measured[]): Measured => {
     const middle = [...sides].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(sides.length / 2)]!;
@@ -440,16 +448,16 @@ try {
   const summary: Record<string, ReturnType<typeof workload> & { goal: number; [detail: string]: unknown }> = {};
   if (ONLY.has('P1')) {
     const [theirs, ours] = await interleaved(
-      (seconds) => measure('P1 baseline (node:http + one Redis GET)', p1Port, zipfBody, { pid: p1Pid }, seconds),
-      (seconds) => measure('P1 guildhall: warm character(id), Zipf ids', guildhallPort, zipfBody, guildhallWatch('BenchP1'), seconds),
+      (run) => measure('P1 baseline (node:http + one Redis GET)', p1Port, zipfBody, { pid: p1Pid }, run),
+      (run) => measure('P1 guildhall: warm character(id), Zipf ids', guildhallPort, zipfBody, guildhallWatch('BenchP1'), run),
     );
     Object.assign(results, { p1Baseline: theirs, p1: ours });
     summary.P1 = { ...workload(ours, theirs), goal: GOALS.P1, bodiesIdentical: p1Identical };
   }
   if (ONLY.has('P2')) {
     const [theirs, ours] = await interleaved(
-      (seconds) => measure('P2 baseline (node:http + one json_agg statement)', p2Port, () => p2Body, { pid: p2Pid }, seconds),
-      (seconds) => measure('P2 guildhall: characters(first: 50), nested', guildhallPort, () => p2Body, guildhallWatch('BenchP2'), seconds),
+      (run) => measure('P2 baseline (node:http + one json_agg statement)', p2Port, () => p2Body, { pid: p2Pid }, run),
+      (run) => measure('P2 guildhall: characters(first: 50), nested', guildhallPort, () => p2Body, guildhallWatch('BenchP2'), run),
     );
     Object.assign(results, { p2Baseline: theirs, p2: ours });
     summary.P2 = { ...workload(ours, theirs), goal: GOALS.P2, bodiesIdentical: p2Identical };
@@ -465,12 +473,10 @@ try {
       return measured;
     };
     const [theirs, ours] = await interleaved(
-      (seconds) =>
-        measure('P3 baseline (node:http + the bond transaction)', p3Port, p3Requests(false), { pid: p3Pid }, seconds).then(
-          counted('baseline'),
-        ),
-      (seconds) =>
-        measure('P3 guildhall: bondEssence, free slots', guildhallPort, p3Requests(true), guildhallWatch('BenchP3'), seconds).then(
+      (run) =>
+        measure('P3 baseline (node:http + the bond transaction)', p3Port, p3Requests(false), { pid: p3Pid }, run).then(counted('baseline')),
+      (run) =>
+        measure('P3 guildhall: bondEssence, free slots', guildhallPort, p3Requests(true), guildhallWatch('BenchP3'), run).then(
           counted('ours'),
         ),
     );
@@ -482,20 +488,20 @@ try {
   }
   if (ONLY.has('P4')) {
     const writes = { ours: { answered: 0, drinks: 0 }, baseline: { answered: 0, drinks: 0 } };
-    const counted = (side: keyof typeof writes, run: Side) => async (seconds: number) => {
+    const counted = (side: keyof typeof writes, measureSide: Side) => async (run: Run) => {
       const before = await drinks();
-      const measured = await run(seconds);
+      const measured = await measureSide(run);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       writes[side].answered += measured.requests;
       writes[side].drinks += (await drinks()) - before;
       return measured;
     };
     const [theirs, ours] = await interleaved(
-      counted('baseline', (seconds) =>
-        measure('P4 baseline (node:http + GET + the ASSIGN script)', p4Port, p4Requests('header'), { pid: p4Pid }, seconds),
+      counted('baseline', (run) =>
+        measure('P4 baseline (node:http + GET + the ASSIGN script)', p4Port, p4Requests('header'), { pid: p4Pid }, run),
       ),
-      counted('ours', (seconds) =>
-        measure('P4 guildhall: assignDrink, 64 running games', guildhallPort, p4Requests('token'), guildhallWatch('BenchP4'), seconds),
+      counted('ours', (run) =>
+        measure('P4 guildhall: assignDrink, 64 running games', guildhallPort, p4Requests('token'), guildhallWatch('BenchP4'), run),
       ),
     );
     Object.assign(results, { p4Baseline: theirs, p4: ours });
