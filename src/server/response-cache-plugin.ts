@@ -25,7 +25,7 @@ interface Plan {
   normalized: string;
   idArgument: { variable: string } | { literal: string };
   selectsEmail: boolean;
-  /** Tells this plan's entries of `CharacterResponses.fields` from other plans'. */
+  /** Tells this plan's entries of `CharacterResponses.fields` from other plans'; 0 for a plan not kept. */
   serial: number;
 }
 
@@ -90,7 +90,8 @@ export class CharacterResponses {
   ) {}
 
   private planOf(query: string, operationName: string | undefined): Plan | null {
-    if (query.length > MAX_PLAN_TEXT) return planFor(this.schema, query, operationName, ++this.plansMade);
+    // Serial 0: a plan not kept, whose fields are not remembered either.
+    if (query.length > MAX_PLAN_TEXT) return planFor(this.schema, query, operationName, 0);
     const planKey = `${operationName ?? ''}\u0000${query}`;
     let plan = this.plans.get(planKey);
     if (plan === undefined) {
@@ -113,7 +114,7 @@ export class CharacterResponses {
     const id = 'literal' in plan.idArgument ? plan.idArgument.literal : params.variables?.[plan.idArgument.variable];
     if (typeof id !== 'string' || !isUuid(id)) return null;
     const variables = JSON.stringify(params.variables ?? {});
-    const known = variables.length <= MAX_FIELD_VARIABLES ? `${plan.serial}\u0000${variables}` : null;
+    const known = plan.serial > 0 && variables.length <= MAX_FIELD_VARIABLES ? `${plan.serial}\u0000${variables}` : null;
     let field = known === null ? undefined : this.fields.get(known);
     if (field === undefined) {
       // One-shot hashing (no Hash object): the same digest as createHash('sha1').update(…).digest('base64url').
