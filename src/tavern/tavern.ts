@@ -136,6 +136,10 @@ return 1`;
 
 const MAX_ATTEMPTS = 5;
 
+/** The refusals for a game that is not there, or no longer active. */
+const noSuchGame = () => new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+const gameEnded = () => new ConflictError('CONFLICT', 'That game has ended; it is read-only.');
+
 export async function readGame(deps: TavernDeps, id: string): Promise<{ game: TavernGame; raw: string } | null> {
   if (!isUuid(id)) return null;
   return parseGame(deps, id, await requireRedisRead(() => deps.redis.get(gameKey(id))));
@@ -212,8 +216,8 @@ async function changeActiveGame<T>(
 ): Promise<T> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const found = await readGame(deps, gameId);
-    if (!found) throw new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
-    if (found.game.status !== 'active') throw new ConflictError('CONFLICT', 'That game has ended; it is read-only.');
+    if (!found) throw noSuchGame();
+    if (found.game.status !== 'active') throw gameEnded();
     const { written, result } = await change(found.game, found.raw);
     if (written) return result;
   }
@@ -293,9 +297,7 @@ export async function assignDrink(
   let fresh = found === null;
   if (!found) found = await readGame(deps, input.gameId);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const refusal = found
-      ? drinkRefusal(found.game, playerId, input.toPlayerId)
-      : new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+    const refusal = found ? drinkRefusal(found.game, playerId, input.toPlayerId) : noSuchGame();
     if (refusal && fresh) throw refusal;
     if (refusal) {
       // Refused by what this process saw last: read the game again before answering.
@@ -343,7 +345,7 @@ const stringOrNull = (value: unknown): string | null => (typeof value === 'strin
 
 /** Why `playerId` may not give `toPlayerId` a drink in `game`, or null. */
 function drinkRefusal(game: TavernGame, playerId: string, toPlayerId: string): Error | null {
-  if (game.status !== 'active') return new ConflictError('CONFLICT', 'That game has ended; it is read-only.');
+  if (game.status !== 'active') return gameEnded();
   if (!game.participants.includes(playerId)) return new ForbiddenError('Only participants of this game assign drinks.');
   if (toPlayerId === playerId) return new ValidationError('toPlayerId: you cannot assign a drink to yourself', 'toPlayerId');
   if (!game.participants.includes(toPlayerId))
@@ -410,7 +412,7 @@ export async function watchGame(
   gameId: string,
 ): Promise<AsyncIterable<TavernEvent | BusLost>> {
   const found = await readGame(deps, gameId);
-  if (!found) throw new NotFoundError('NOT_FOUND', 'No tavern game has that id.');
+  if (!found) throw noSuchGame();
   if (/^(room|dm):/.test(found.game.channelId)) await assertMayUseChannel(deps.db, playerId, found.game.channelId);
   if (!deps.events.isUp()) throw new ServiceUnavailableError('Live updates are briefly unavailable. Try again shortly.');
   return deps.events.subscribe<TavernEvent>(tavernTopic(gameId));
